@@ -1,0 +1,138 @@
+"""Accounts and sessions: register, log in, rotate refresh tokens, log out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from domain import errors
+from domain.model import Principal, RefreshToken, Role, Session, User, new_id
+from domain.ports import (
+    Clock,
+    PasswordHasher,
+    TokenIssuer,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+MIN_PASSWORD = 8
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def require_session(uow: UnitOfWork, principal: Principal) -> None:
+    """An access token is only good while its session is: logout revokes both."""
+    session = await uow.sessions.get(principal.session_id)
+    if session is None or not session.active or session.user_id != principal.user_id:
+        raise errors.Unauthenticated("This session has ended; log in again.")
+
+
+class AuthService:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        tokens: TokenIssuer,
+        clock: Clock,
+        refresh_ttl: timedelta = timedelta(days=14),
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._tokens = tokens
+        self._clock = clock
+        self._refresh_ttl = refresh_ttl
+
+    async def register(self, *, email: str, password: str, name: str, role: Role = Role.CUSTOMER) -> User:
+        email = normalise_email(email)
+        problems = {}
+        if not _EMAIL.match(email) or len(email) > 254:
+            problems["email"] = "Not a valid e-mail address."
+        if len(password) < MIN_PASSWORD:
+            problems["password"] = f"At least {MIN_PASSWORD} characters."
+        if not name.strip():
+            problems["name"] = "Required."
+        if problems:
+            raise errors.ValidationFailed("Some fields are not valid.", fields=problems)
+        user = User(new_id(), email, name.strip(), role, self._hasher.hash(password), self._clock.now())
+        async with self._uow() as uow:
+            if await uow.users.get_by_email(email) is not None:
+                raise errors.EmailTaken()
+            await uow.users.add(user)  # a unique index on the e-mail settles a race as EmailTaken
+            await uow.commit()
+        return user
+
+    async def login(self, *, email: str, password: str) -> Tokens:
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(normalise_email(email))
+            if user is None or not self._hasher.verify(user.password_hash, password):
+                raise errors.InvalidCredentials()
+            now = self._clock.now()
+            session = Session(new_id(), user.id, now)
+            await uow.sessions.add(session)
+            tokens = await self._issue(uow, user, session.id)
+            await uow.commit()
+        return tokens
+
+    async def refresh(self, *, refresh_token: str) -> Tokens:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            stored = await uow.refresh_tokens.get_for_update(self._tokens.hash_refresh_secret(refresh_token))
+            if stored is None or stored.expires_at <= now:
+                raise errors.Unauthenticated("The refresh token is not valid.")
+            session = await uow.sessions.get(stored.session_id)
+            if session is None or not session.active:
+                raise errors.Unauthenticated("This session has ended; log in again.")
+            if stored.used_at is not None:
+                # A rotated token came back: someone holds a copy. End the whole session.
+                await uow.sessions.revoke(session.id, now)
+                await uow.commit()
+                raise errors.Unauthenticated("The refresh token was already used; the session is revoked.")
+            user = await uow.users.get(stored.user_id)
+            if user is None:
+                raise errors.Unauthenticated()
+            await uow.refresh_tokens.mark_used(stored.token_hash, now)
+            tokens = await self._issue(uow, user, session.id)
+            await uow.commit()
+        return tokens
+
+    async def logout(self, *, principal: Principal | None = None, refresh_token: str | None = None) -> None:
+        """Revoke the session named by the access token or by the refresh token."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            session_id = principal.session_id if principal else None
+            if session_id is None and refresh_token:
+                stored = await uow.refresh_tokens.get_for_update(self._tokens.hash_refresh_secret(refresh_token))
+                session_id = stored.session_id if stored else None
+            if session_id is None:
+                raise errors.Unauthenticated()
+            await uow.sessions.revoke(session_id, now)
+            await uow.commit()
+
+    async def me(self, principal: Principal) -> User:
+        async with self._uow() as uow:
+            await require_session(uow, principal)
+            user = await uow.users.get(principal.user_id)
+        if user is None:
+            raise errors.Unauthenticated()
+        return user
+
+    async def _issue(self, uow: UnitOfWork, user: User, session_id: str) -> Tokens:
+        now = self._clock.now()
+        access, expires_in = self._tokens.issue_access(user, session_id, now)
+        secret = self._tokens.new_refresh_secret()
+        token = RefreshToken(self._tokens.hash_refresh_secret(secret), session_id, user.id, now + self._refresh_ttl)
+        await uow.refresh_tokens.add(token)
+        return Tokens(access, expires_in, secret)

@@ -1,0 +1,175 @@
+"""Events: browse, publish, edit, cancel, and the organizer's view of sales."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from domain import errors
+from domain.auth import require_session
+from domain.model import BookingStatus, Event, EventStatus, Principal, Role, new_id
+from domain.pagination import Page, Position, check_limit, decode_cursor, encode_cursor
+from domain.ports import Clock, EventFilter, UnitOfWorkFactory
+
+MAX_CAPACITY = 1_000_000
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    title: str
+    description: str
+    category: str
+    venue: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    price_cents: int
+    currency: str
+    status: EventStatus = EventStatus.PUBLISHED
+
+
+@dataclass(frozen=True)
+class EventSales:
+    event: Event
+    seats_sold: int
+    revenue_cents: int
+
+
+def _check(event: Event) -> None:
+    problems: dict[str, str] = {}
+    if not event.title.strip() or len(event.title) > 200:
+        problems["title"] = "Required, at most 200 characters."
+    if not 1 <= event.capacity <= MAX_CAPACITY:
+        problems["capacity"] = f"Between 1 and {MAX_CAPACITY}."
+    if event.price_cents < 0:
+        problems["price_cents"] = "Cannot be negative."
+    if not _CURRENCY.match(event.currency):
+        problems["currency"] = "An ISO-4217 code such as EUR."
+    if event.starts_at.tzinfo is None or event.ends_at.tzinfo is None:
+        problems["starts_at"] = "Times need a time zone."
+    elif event.ends_at <= event.starts_at:
+        problems["ends_at"] = "Must be after starts_at."
+    if problems:
+        raise errors.ValidationFailed("Some fields are not valid.", fields=problems)
+
+
+class CatalogService:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, read_uow: UnitOfWorkFactory | None = None) -> None:
+        self._uow = uow
+        self._read_uow = read_uow or uow  # browsing may be served by a replica
+        self._clock = clock
+
+    async def list_events(self, flt: EventFilter, *, limit: int = 20, cursor: str | None = None) -> Page[Event]:
+        check_limit(limit)
+        async with self._read_uow() as uow:
+            rows = await uow.events.list_published(flt, decode_cursor(cursor), limit + 1)
+        return _page(rows, limit, lambda e: Position(e.starts_at, e.id))
+
+    async def get_event(self, event_id: str, *, viewer: Principal | None = None) -> Event:
+        async with self._read_uow() as uow:
+            event = await uow.events.get(event_id)
+        # Drafts are visible to their organizer only.
+        if event is None or (
+            event.status is EventStatus.DRAFT and not (viewer and viewer.owns_or_admin(event.organizer_id))
+        ):
+            raise errors.NotFound("No such event.")
+        return event
+
+    async def create_event(self, principal: Principal, draft: EventDraft) -> Event:
+        if not principal.can_organize():
+            raise errors.Forbidden("Only organizers can create events.")
+        if draft.status is EventStatus.CANCELLED:
+            raise errors.ValidationFailed("A new event is draft or published.", fields={"status": "invalid"})
+        event = Event(
+            id=new_id(),
+            organizer_id=principal.user_id,
+            seats_available=draft.capacity,
+            created_at=self._clock.now(),
+            **{f.name: getattr(draft, f.name) for f in fields(draft)},
+        )
+        event.currency = event.currency.upper()
+        _check(event)
+        async with self._uow() as uow:
+            await require_session(uow, principal)
+            await uow.events.add(event)
+            await uow.commit()
+        return event
+
+    async def update_event(self, principal: Principal, event_id: str, changes: dict[str, Any]) -> Event:
+        allowed = {f.name for f in fields(EventDraft)}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise errors.ValidationFailed("Unknown fields.", fields={k: "unknown" for k in sorted(unknown)})
+        async with self._uow() as uow:
+            await require_session(uow, principal)
+            event = await self._owned_for_update(uow, principal, event_id)
+            if event.status is EventStatus.CANCELLED:
+                raise errors.EventCancelled("A cancelled event cannot be edited.")
+            status = changes.get("status")
+            if status is not None and EventStatus(status) is EventStatus.CANCELLED:
+                raise errors.ValidationFailed("Use the cancel action.", fields={"status": "invalid"})
+            for name, value in changes.items():
+                if name == "capacity":
+                    event.resize(int(value))
+                elif name == "status":
+                    event.status = EventStatus(value)
+                else:
+                    setattr(event, name, value)
+            event.currency = event.currency.upper()
+            _check(event)
+            await uow.events.save(event)
+            await uow.commit()
+        return event
+
+    async def cancel_event(self, principal: Principal, event_id: str) -> Event:
+        """Cancel the event: open holds end now; paid bookings are marked for refund by the booking saga."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await require_session(uow, principal)
+            event = await self._owned_for_update(uow, principal, event_id)
+            if event.status is EventStatus.CANCELLED:
+                return event
+            event.status = EventStatus.CANCELLED
+            await uow.events.save(event)
+            for booking_id in await uow.bookings.ids_for_event(event_id, ("pending", "confirmed")):
+                booking = await uow.bookings.get_for_update(booking_id)
+                if booking is None or not booking.holds_seats:
+                    continue
+                if booking.status is BookingStatus.PENDING and booking.charge_key is None:
+                    booking.cancel(now)
+                    await uow.events.release(event_id, booking.quantity)
+                else:
+                    booking.cancel_requested_at = now
+                await uow.bookings.save(booking)
+            await uow.commit()
+            refreshed = await uow.events.get(event_id)
+        return refreshed or event
+
+    async def organizer_events(
+        self, principal: Principal, *, limit: int = 20, cursor: str | None = None
+    ) -> Page[EventSales]:
+        if not principal.can_organize():
+            raise errors.Forbidden("Only organizers have a sales view.")
+        check_limit(limit)
+        owner = None if principal.role is Role.ADMIN else principal.user_id
+        async with self._uow() as uow:
+            await require_session(uow, principal)
+            rows = await uow.events.list_by_organizer(owner, decode_cursor(cursor), limit + 1)
+            sales = [EventSales(e, *await uow.bookings.sales_for_event(e.id)) for e in rows]
+        return _page(sales, limit, lambda s: Position(s.event.created_at, s.event.id))
+
+    @staticmethod
+    async def _owned_for_update(uow: Any, principal: Principal, event_id: str) -> Event:
+        event = await uow.events.get_for_update(event_id)
+        if event is None or not principal.owns_or_admin(event.organizer_id):
+            raise errors.NotFound("No such event.")  # someone else's event is not revealed
+        return event
+
+
+def _page(rows: list[Any], limit: int, key: Any) -> Page[Any]:
+    more = len(rows) > limit
+    items = rows[:limit]
+    return Page(items, encode_cursor(key(items[-1])) if more and items else None)

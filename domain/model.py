@@ -1,0 +1,265 @@
+"""Entities and value objects, with the rules that belong to them."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from domain import errors
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Role(enum.StrEnum):
+    CUSTOMER = "customer"
+    ORGANIZER = "organizer"
+    ADMIN = "admin"
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class BookingStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class PaymentStatus(enum.StrEnum):
+    SUCCEEDED = "succeeded"
+    REFUNDED = "refunded"
+
+
+@dataclass
+class User:
+    id: str
+    email: str
+    name: str
+    role: Role
+    password_hash: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as proven by a verified access token."""
+
+    user_id: str
+    role: Role
+    session_id: str
+
+    def can_organize(self) -> bool:
+        return self.role in (Role.ORGANIZER, Role.ADMIN)
+
+    def owns_or_admin(self, owner_id: str) -> bool:
+        return self.user_id == owner_id or self.role is Role.ADMIN
+
+
+@dataclass
+class Session:
+    id: str
+    user_id: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass
+class RefreshToken:
+    token_hash: str
+    session_id: str
+    user_id: str
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass
+class Event:
+    id: str
+    organizer_id: str
+    title: str
+    description: str
+    category: str
+    venue: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    seats_available: int
+    price_cents: int
+    currency: str
+    status: EventStatus
+    created_at: datetime
+
+    @property
+    def seats_taken(self) -> int:
+        """Seats sold or held: what capacity can never drop below."""
+        return self.capacity - self.seats_available
+
+    def resize(self, capacity: int) -> None:
+        if capacity < self.seats_taken:
+            raise errors.CapacityBelowSold(
+                f"{self.seats_taken} seats are already sold or held; capacity cannot be {capacity}.",
+                seats_taken=self.seats_taken,
+            )
+        self.seats_available = capacity - self.seats_taken
+        self.capacity = capacity
+
+    def ensure_on_sale(self, now: datetime) -> None:
+        if self.status is EventStatus.CANCELLED:
+            raise errors.EventCancelled()
+        if self.status is not EventStatus.PUBLISHED or self.ends_at <= now:
+            raise errors.EventNotOnSale()
+
+
+@dataclass
+class Payment:
+    id: str
+    booking_id: str
+    status: PaymentStatus
+    reference: str
+    amount_cents: int
+    currency: str
+    card_last4: str
+    paid_at: datetime
+    refunded_at: datetime | None = None
+
+
+@dataclass
+class Booking:
+    id: str
+    event_id: str
+    user_id: str
+    quantity: int
+    status: BookingStatus
+    amount_cents: int
+    currency: str
+    created_at: datetime
+    expires_at: datetime
+    confirmed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    payment: Payment | None = None
+    # Saga state, never shown to users: the gateway key of a charge whose outcome is not known yet,
+    # and the moment a cancellation (with refund) was asked for but not finished.
+    charge_key: str | None = None
+    charge_started_at: datetime | None = None
+    cancel_requested_at: datetime | None = None
+    receipt_number: str | None = None
+
+    @property
+    def holds_seats(self) -> bool:
+        return self.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+    def ensure_payable(self, now: datetime) -> None:
+        if self.status is not BookingStatus.PENDING or self.cancel_requested_at is not None:
+            raise errors.BookingNotPending(f"This booking is {self.status.value}.", status=self.status.value)
+        if self.expires_at <= now and self.charge_key is None:
+            raise errors.HoldExpired()
+
+    def start_charge(self, key: str, now: datetime) -> None:
+        if self.charge_key is not None and self.charge_key != key:
+            raise errors.PaymentInProgress()
+        self.charge_key = key
+        self.charge_started_at = now
+
+    def clear_charge(self) -> None:
+        self.charge_key = None
+        self.charge_started_at = None
+
+    def confirm(self, payment: Payment, now: datetime) -> None:
+        self.status = BookingStatus.CONFIRMED
+        self.confirmed_at = now
+        self.payment = payment
+        self.receipt_number = f"EB-{now:%Y%m%d}-{self.id.replace('-', '')[:10].upper()}"
+        self.clear_charge()
+
+    def cancel(self, now: datetime) -> None:
+        self.status = BookingStatus.CANCELLED
+        self.cancelled_at = now
+        self.cancel_requested_at = None
+        if self.payment is not None and self.payment.status is PaymentStatus.SUCCEEDED:
+            self.payment.status = PaymentStatus.REFUNDED
+            self.payment.refunded_at = now
+
+    def expire(self, now: datetime) -> None:
+        self.status = BookingStatus.EXPIRED
+        self.cancelled_at = now
+        self.clear_charge()
+
+
+@dataclass(frozen=True)
+class Card:
+    number: str
+    exp_month: int
+    exp_year: int
+    cvc: str = field(repr=False)
+
+    @classmethod
+    def parse(cls, number: str, exp_month: int, exp_year: int, cvc: str, *, now: datetime) -> Card:
+        digits = number.replace(" ", "").replace("-", "")
+        problems: dict[str, str] = {}
+        if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
+            problems["card_number"] = "Not a valid card number."
+        if not 1 <= exp_month <= 12:
+            problems["exp_month"] = "Must be between 1 and 12."
+        elif (exp_year, exp_month) < (now.year, now.month):
+            problems["exp_year"] = "The card has expired."
+        if not (cvc.isdigit() and len(cvc) in (3, 4)):
+            problems["cvc"] = "Must be 3 or 4 digits."
+        if problems:
+            raise errors.ValidationFailed("The card details are not valid.", fields=problems)
+        return cls(digits, exp_month, exp_year, cvc)
+
+    @property
+    def last4(self) -> str:
+        return self.number[-4:]
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    """What the gateway says of a charge. `status` is succeeded, declined or processing."""
+
+    key: str
+    status: str
+    reference: str = ""
+    decline_code: str = ""
+    card_last4: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    @property
+    def declined(self) -> bool:
+        return self.status == "declined"
+
+
+@dataclass(frozen=True)
+class BookingPolicy:
+    hold_minutes: float = 10
+    max_per_order: int = 10
+    max_open_holds_per_user: int = 5
+
+    @property
+    def hold_for(self) -> timedelta:
+        return timedelta(minutes=self.hold_minutes)

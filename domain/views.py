@@ -1,0 +1,75 @@
+"""What users see of an entity: the JSON-ready shapes of the HTTP contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.model import Booking, Event, User
+
+
+def iso(at: datetime | None) -> str | None:
+    return at.isoformat().replace("+00:00", "Z") if at is not None else None
+
+
+def user_view(user: User) -> dict[str, Any]:
+    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role.value}
+
+
+def event_view(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "title": event.title,
+        "description": event.description,
+        "category": event.category,
+        "venue": event.venue,
+        "starts_at": iso(event.starts_at),
+        "ends_at": iso(event.ends_at),
+        "capacity": event.capacity,
+        "seats_available": event.seats_available,
+        "price_cents": event.price_cents,
+        "currency": event.currency,
+        "status": event.status.value,
+        "organizer_id": event.organizer_id,
+    }
+
+
+def booking_view(booking: Booking) -> dict[str, Any]:
+    payment = booking.payment
+    return {
+        "id": booking.id,
+        "event_id": booking.event_id,
+        "user_id": booking.user_id,
+        "quantity": booking.quantity,
+        "status": booking.status.value,
+        "amount_cents": booking.amount_cents,
+        "currency": booking.currency,
+        "created_at": iso(booking.created_at),
+        "expires_at": iso(booking.expires_at),
+        "confirmed_at": iso(booking.confirmed_at),
+        "cancelled_at": iso(booking.cancelled_at),
+        "payment": None
+        if payment is None
+        else {
+            "id": payment.id,
+            "status": payment.status.value,
+            "reference": payment.reference,
+            "amount_cents": payment.amount_cents,
+            "currency": payment.currency,
+            "card_last4": payment.card_last4,
+        },
+    }
+
+
+def receipt_view(booking: Booking, event: Event) -> dict[str, Any]:
+    assert booking.payment is not None and booking.receipt_number is not None
+    return {
+        "booking_id": booking.id,
+        "event": event_view(event),
+        "quantity": booking.quantity,
+        "amount_cents": booking.amount_cents,
+        "currency": booking.currency,
+        "paid_at": iso(booking.payment.paid_at),
+        "payment_reference": booking.payment.reference,
+        "receipt_number": booking.receipt_number,
+    }
