@@ -1,0 +1,1 @@
+"""Infrastructure behind the domain's ports: settings, database, security, payment gateway."""

@@ -1,0 +1,89 @@
+"""All configuration, from EVENTBOOK_* environment variables (or a .env file)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "demo-only-secret-change-me"  # noqa: S105 - the documented placeholder that forces demo mode
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EVENTBOOK_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(None, description="PostgreSQL URL; unset means an embedded SQLite file")
+    replica_url: str | None = None
+    redis_url: str | None = None
+    amqp_url: str | None = None
+    smtp_url: str | None = None
+    var_dir: Path = Path("var")
+
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    demo: bool | None = Field(None, description="Seed demo data; defaults to on with the placeholder secret")
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_days: int = 14
+
+    hold_minutes: float = 10
+    max_per_order: int = 10
+    max_open_holds_per_user: int = 5
+
+    auth_timeout_s: float = 2.0
+    catalog_timeout_s: float = 3.0
+    booking_timeout_s: float = 12.0
+    payment_timeout_s: float = 5.0
+    sandbox_slow_card_delay_s: float = 30.0
+    reaper_interval_s: float = 2.0
+    settle_after_s: float = 10.0
+    db_pool_size: int = 10
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_outside_demo(self) -> Settings:
+        placeholder = self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
+        if placeholder and self.demo is False:
+            raise ValueError(
+                "EVENTBOOK_SECRET_KEY is the demo placeholder; set a real secret (e.g. `openssl rand -hex 32`) "
+                "or run in demo mode."
+            )
+        if not placeholder and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("EVENTBOOK_SECRET_KEY must be at least 32 characters.")
+        self.var_dir = self.var_dir.resolve()
+        return self
+
+    @property
+    def demo_mode(self) -> bool:
+        """Demo mode is off whenever a real secret key is configured."""
+        return self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
+
+    @property
+    def primary_url(self) -> str:
+        """The async SQLAlchemy URL of the primary database."""
+        if self.database_url:
+            return async_url(self.database_url)
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{self.var_dir / 'eventbook.db'}"
+
+
+def async_url(url: str) -> str:
+    """Normalise postgres:// and postgresql:// URLs to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def sync_url(url: str) -> str:
+    """The same database through a synchronous driver (for Alembic)."""
+    return url.replace("sqlite+aiosqlite://", "sqlite://")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def is_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true")
