@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 from argon2 import PasswordHasher as Argon2Hasher
@@ -54,6 +55,10 @@ class JwtTokens:
             raise errors.Unauthenticated("The access token has expired.") from exc
         except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
             raise errors.Unauthenticated("The access token is not valid.") from exc
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> JwtTokens:
+        return cls(settings.secret_key.get_secret_value(), access_ttl=timedelta(seconds=settings.access_token_ttl_s))
 
     def new_refresh_secret(self) -> str:
         return secrets.token_urlsafe(32)

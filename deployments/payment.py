@@ -1,0 +1,57 @@
+"""The Payment deployment: the payment gateway behind a port, reached by Booking through a handle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ray import serve
+from ray.serve.handle import DeploymentHandle
+
+from adapters.bootstrap import sandbox_gateway
+from deployments.base import ServiceDeployment
+from deployments.calls import call, returns_domain_errors
+from domain.model import Card, ChargeResult
+
+
+@serve.deployment(name="Payment")
+class Payment(ServiceDeployment):
+    async def __init__(self) -> None:  # type: ignore[misc]  # Serve supports async constructors
+        self.gateway = sandbox_gateway(await self._open())
+
+    @returns_domain_errors
+    async def charge(self, **kwargs: Any) -> ChargeResult:
+        return await self.gateway.charge(**kwargs)
+
+    @returns_domain_errors
+    async def settle(self, key: str) -> ChargeResult:
+        return await self.gateway.settle(key)
+
+    @returns_domain_errors
+    async def refund(self, **kwargs: Any) -> str:
+        return await self.gateway.refund(**kwargs)
+
+
+class PaymentClient:
+    """The PaymentGateway port over the Payment deployment's handle, every call bounded by a timeout."""
+
+    def __init__(self, handle: DeploymentHandle, timeout_s: float) -> None:
+        self._handle = handle
+        self._timeout_s = timeout_s
+
+    async def charge(self, *, key: str, amount_cents: int, currency: str, card: Card) -> ChargeResult:
+        result: ChargeResult = await call(
+            self._handle, "charge", self._timeout_s, key=key, amount_cents=amount_cents, currency=currency, card=card
+        )
+        return result
+
+    async def settle(self, key: str) -> ChargeResult:
+        result: ChargeResult = await call(self._handle, "settle", self._timeout_s, key)
+        return result
+
+    async def refund(self, *, key: str, charge_reference: str, amount_cents: int) -> str:
+        return str(
+            await call(
+                self._handle, "refund", self._timeout_s,
+                key=key, charge_reference=charge_reference, amount_cents=amount_cents,
+            )  # fmt: skip
+        )
