@@ -1,0 +1,102 @@
+"""One Serve application per test session, on a throwaway PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from tests.e2e.live_app import LiveApp, start, stop
+
+SERVER = os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+# Short clocks so expiry and the slow card's settlement happen within a test.
+FAST_CLOCKS = {
+    "EVENTBOOK_HOLD_MINUTES": "0.25",
+    "EVENTBOOK_PAYMENT_TIMEOUT_S": "2",
+    "EVENTBOOK_SANDBOX_SLOW_CARD_DELAY_S": "6",
+    "EVENTBOOK_SETTLE_AFTER_S": "3",
+    "EVENTBOOK_REAPER_INTERVAL_S": "0.5",
+}
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    name = f"eventbook_e2e_{secrets.token_hex(4)}"
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = SERVER.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[LiveApp]:
+    app = start(tmp_path_factory.mktemp("serve"), {"EVENTBOOK_DATABASE_URL": database_url, **FAST_CLOCKS})
+    yield app
+    stop(app)
+
+
+@pytest.fixture(scope="session")
+def http(live_app: LiveApp) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_app.base_url, timeout=30) as client:
+        yield client
+
+
+class Api:
+    """A small client speaking the contract, as a user's program would."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    def register_and_login(self, *, name: str = "Test User", role_email: str | None = None) -> dict[str, str]:
+        email = role_email or f"user-{uuid.uuid4().hex[:10]}@example.org"
+        password = "correct horse battery"
+        assert self.http.post("/api/auth/register", json={"email": email, "password": password, "name": name}).status_code == 201
+        return self.login(email, password)
+
+    def login(self, email: str, password: str) -> dict[str, str]:
+        response = self.http.post("/api/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def organizer(self) -> dict[str, str]:
+        return self.login("organizer@example.com", "organizer-pass-123")
+
+    def create_event(self, auth: dict[str, str], **overrides: Any) -> dict[str, Any]:
+        body = {
+            "title": f"E2E event {uuid.uuid4().hex[:6]}",
+            "description": "made by a test",
+            "category": "music",
+            "venue": "Test Hall",
+            "starts_at": "2031-06-01T19:00:00Z",
+            "ends_at": "2031-06-01T22:00:00Z",
+            "capacity": 20,
+            "price_cents": 2500,
+            "currency": "EUR",
+            **overrides,
+        }
+        response = self.http.post("/api/events", json=body, headers=auth)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def hold(self, auth: dict[str, str], event_id: str, quantity: int, key: str | None = None) -> httpx.Response:
+        headers = {**auth, "Idempotency-Key": key or uuid.uuid4().hex}
+        return self.http.post("/api/bookings", json={"event_id": event_id, "quantity": quantity}, headers=headers)
+
+    def pay(self, auth: dict[str, str], booking_id: str, card: str, key: str | None = None) -> httpx.Response:
+        body = {"card_number": card, "exp_month": 12, "exp_year": 2031, "cvc": "123"}
+        headers = {**auth, "Idempotency-Key": key or uuid.uuid4().hex}
+        return self.http.post(f"/api/bookings/{booking_id}/pay", json=body, headers=headers)
+
+
+@pytest.fixture(scope="session")
+def api(http: httpx.Client) -> Api:
+    return Api(http)

@@ -1,0 +1,81 @@
+"""Start the real Serve application from serve_config.yaml, once, in its own local Ray instance."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVE = Path(sys.executable).with_name("serve")
+STARTUP_TIMEOUT_S = 240
+
+
+@dataclass
+class LiveApp:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    config_path: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(workdir: Path, env_overrides: dict[str, str]) -> LiveApp:
+    """`serve run` a copy of serve_config.yaml that differs only in its HTTP port; wait until /health is 200."""
+    config = yaml.safe_load((ROOT / "serve_config.yaml").read_text())
+    port = free_port()
+    config["http_options"]["port"] = port
+    config_path = workdir / "serve_config.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    log_path = workdir / "serve.log"
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "EVENTBOOK_VAR_DIR": str(workdir / "var"), **env_overrides}
+    process = subprocess.Popen(
+        [str(SERVE), "run", str(config_path), "--address", "local"],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    app = LiveApp(f"http://127.0.0.1:{port}", process, log_path, config_path)
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"serve run exited with {process.returncode}:\n{app.log_tail()}")
+        try:
+            if httpx.get(f"{app.base_url}/health", timeout=5).status_code == 200:
+                return app
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    stop(app)
+    raise RuntimeError(f"the app did not become healthy in {STARTUP_TIMEOUT_S} s:\n{app.log_tail()}")
+
+
+def stop(app: LiveApp) -> None:
+    """Ctrl-C, as a person would: serve run then shuts the application and its Ray instance down."""
+    try:
+        os.killpg(app.process.pid, signal.SIGINT)
+        app.process.wait(timeout=60)
+    except (subprocess.TimeoutExpired, ProcessLookupError):
+        try:
+            os.killpg(app.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        app.process.wait(timeout=30)

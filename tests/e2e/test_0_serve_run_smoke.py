@@ -1,0 +1,46 @@
+"""First e2e step: `serve run serve_config.yaml` brings up all five deployments, healthy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import httpx
+
+from tests.e2e.live_app import SERVE, LiveApp
+
+
+def test_serve_run_answers_health_with_every_check_ok(live_app: LiveApp, http: httpx.Client) -> None:
+    response = http.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == "ok"
+    assert all(body["checks"][name] == "ok" for name in ("auth", "catalog", "booking", "payment"))
+
+
+def test_serve_status_shows_the_four_services_and_the_ingress_healthy(live_app: LiveApp) -> None:
+    # `serve status` talks to the dashboard of the Ray instance that `serve run` started.
+    address = _dashboard_address(live_app)
+    out = subprocess.run(
+        [str(SERVE), "status", "--address", address], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}, check=True,
+    ).stdout  # fmt: skip
+    assert "RUNNING" in out
+    for deployment in ("Api", "Auth", "Catalog", "Booking", "Payment"):
+        assert f"{deployment}: HEALTHY" in out, out
+
+
+def test_openapi_document_is_served_under_api(http: httpx.Client) -> None:
+    document = http.get("/api/openapi.json").json()
+    assert {"/api/events", "/api/bookings", "/api/bookings/{booking_id}/pay"} <= set(document["paths"])
+
+
+def _dashboard_address(live_app: LiveApp) -> str:
+    # serve run prints the dashboard URL on start; fall back to Ray's default.
+    for line in live_app.log_path.read_text(errors="replace").splitlines():
+        if "View the dashboard at" in line:
+            return "http://" + line.rsplit("at", 1)[1].strip().removeprefix("http://").split()[0]
+    return "http://127.0.0.1:8265"
+
+
