@@ -54,6 +54,7 @@ class AuthService:
         self._tokens = tokens
         self._clock = clock
         self._refresh_ttl = refresh_ttl
+        self._decoy: str | None = None
 
     async def register(self, *, email: str, password: str, name: str, role: Role = Role.CUSTOMER) -> User:
         email = normalise_email(email)
@@ -77,7 +78,9 @@ class AuthService:
     async def login(self, *, email: str, password: str) -> Tokens:
         async with self._uow() as uow:
             user = await uow.users.get_by_email(normalise_email(email))
-            if user is None or not self._hasher.verify(user.password_hash, password):
+            # An unknown e-mail costs the same hash as a wrong password, so timing does not reveal accounts.
+            stored_hash = user.password_hash if user else self._decoy_hash()
+            if not self._hasher.verify(stored_hash, password) or user is None:
                 raise errors.InvalidCredentials()
             now = self._clock.now()
             session = Session(new_id(), user.id, now)
@@ -128,6 +131,11 @@ class AuthService:
         if user is None:
             raise errors.Unauthenticated()
         return user
+
+    def _decoy_hash(self) -> str:
+        if self._decoy is None:
+            self._decoy = self._hasher.hash("decoy password for unknown e-mails")
+        return self._decoy
 
     async def _issue(self, uow: UnitOfWork, user: User, session_id: str) -> Tokens:
         now = self._clock.now()

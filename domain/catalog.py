@@ -109,8 +109,10 @@ class CatalogService:
             if event.status is EventStatus.CANCELLED:
                 raise errors.EventCancelled("A cancelled event cannot be edited.")
             status = changes.get("status")
-            if status is not None and EventStatus(status) is EventStatus.CANCELLED:
-                raise errors.ValidationFailed("Use the cancel action.", fields={"status": "invalid"})
+            if status is not None and status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):
+                raise errors.ValidationFailed(
+                    "Status is draft or published; use the cancel action.", fields={"status": "invalid"}
+                )
             for name, value in changes.items():
                 if name == "capacity":
                     event.resize(int(value))

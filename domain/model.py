@@ -208,13 +208,13 @@ class Card:
     def parse(cls, number: str, exp_month: int, exp_year: int, cvc: str, *, now: datetime) -> Card:
         digits = number.replace(" ", "").replace("-", "")
         problems: dict[str, str] = {}
-        if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
+        if not (digits.isascii() and digits.isdigit()) or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
             problems["card_number"] = "Not a valid card number."
         if not 1 <= exp_month <= 12:
             problems["exp_month"] = "Must be between 1 and 12."
         elif (exp_year, exp_month) < (now.year, now.month):
             problems["exp_year"] = "The card has expired."
-        if not (cvc.isdigit() and len(cvc) in (3, 4)):
+        if not (cvc.isascii() and cvc.isdigit() and len(cvc) in (3, 4)):
             problems["cvc"] = "Must be 3 or 4 digits."
         if problems:
             raise errors.ValidationFailed("The card details are not valid.", fields=problems)

@@ -41,9 +41,12 @@ def decode_cursor(cursor: str | None) -> Position | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, row_id = json.loads(raw)
-        return Position(datetime.fromisoformat(at), str(row_id))
+        position = Position(datetime.fromisoformat(at), str(row_id))
     except (ValueError, TypeError) as exc:
         raise errors.ValidationFailed("The cursor is not valid.", fields={"cursor": "invalid"}) from exc
+    if position.at.tzinfo is None:
+        raise errors.ValidationFailed("The cursor is not valid.", fields={"cursor": "invalid"})
+    return position
 
 
 def check_limit(limit: int) -> int:
