@@ -1,0 +1,41 @@
+"""What every repository shares: the unit of work's connection, dialect switches, keyset predicates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.pagination import Position
+
+
+class Repository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    @property
+    def _on_postgres(self) -> bool:
+        return self._conn.dialect.name == "postgresql"
+
+    def _insert(self, table: Table) -> Any:
+        """The dialect's INSERT, which has ON CONFLICT on both PostgreSQL and SQLite."""
+        return (postgresql.insert if self._on_postgres else sqlite.insert)(table)
+
+    async def _upsert(self, table: Table, values: dict[str, Any], key: str = "id") -> None:
+        stmt = self._insert(table).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[key], set_={name: stmt.excluded[name] for name in values if name != key}
+        )
+        await self._conn.execute(stmt)
+
+
+def after_desc(at: ColumnElement[Any], row_id: ColumnElement[Any], position: Position) -> ColumnElement[bool]:
+    """Rows strictly after the position in (at DESC, id DESC) order."""
+    return or_(at < position.at, and_(at == position.at, row_id < position.id))
+
+
+def after_asc(at: ColumnElement[Any], row_id: ColumnElement[Any], position: Position) -> ColumnElement[bool]:
+    """Rows strictly after the position in (at ASC, id ASC) order."""
+    return or_(at > position.at, and_(at == position.at, row_id > position.id))

@@ -1,0 +1,127 @@
+"""Events, and the seat counter that must never oversell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, insert, or_, select, update
+
+from adapters.db.base import Repository, after_asc, after_desc
+from adapters.db.tables import events
+from domain.model import Event, EventStatus
+from domain.pagination import Position
+from domain.ports import EventFilter
+
+
+class SqlEventRepository(Repository):
+    async def add(self, event: Event) -> None:
+        await self._conn.execute(insert(events).values(**_values(event)))
+
+    async def get(self, event_id: str) -> Event | None:
+        return await self._one(select(events).where(events.c.id == event_id))
+
+    async def get_for_update(self, event_id: str) -> Event | None:
+        query = select(events).where(events.c.id == event_id)
+        if self._on_postgres:
+            # On SQLite every writing transaction begins IMMEDIATE and so already excludes other writers.
+            query = query.with_for_update()
+        return await self._one(query)
+
+    async def save(self, event: Event) -> None:
+        values = _values(event)
+        del values["id"]
+        await self._conn.execute(update(events).where(events.c.id == event.id).values(**values))
+
+    async def list_published(self, flt: EventFilter, after: Position | None, limit: int) -> list[Event]:
+        query = select(events).where(events.c.status == EventStatus.PUBLISHED.value)
+        if flt.q:
+            needle = flt.q.strip().lower()
+            query = query.where(
+                or_(
+                    *(
+                        func.lower(column).contains(needle, autoescape=True)
+                        for column in (events.c.title, events.c.description, events.c.venue, events.c.category)
+                    )
+                )
+            )
+        if flt.category:
+            query = query.where(func.lower(events.c.category) == flt.category.strip().lower())
+        if flt.venue:
+            query = query.where(func.lower(events.c.venue) == flt.venue.strip().lower())
+        if flt.starts_after is not None:
+            query = query.where(events.c.starts_at >= flt.starts_after)
+        if flt.starts_before is not None:
+            query = query.where(events.c.starts_at <= flt.starts_before)
+        if after is not None:
+            query = query.where(after_asc(events.c.starts_at, events.c.id, after))
+        return await self._all(query.order_by(events.c.starts_at.asc(), events.c.id.asc()).limit(limit))
+
+    async def list_by_organizer(self, organizer_id: str | None, after: Position | None, limit: int) -> list[Event]:
+        query = select(events)
+        if organizer_id is not None:
+            query = query.where(events.c.organizer_id == organizer_id)
+        if after is not None:
+            query = query.where(after_desc(events.c.created_at, events.c.id, after))
+        return await self._all(query.order_by(events.c.created_at.desc(), events.c.id.desc()).limit(limit))
+
+    async def try_reserve(self, event_id: str, quantity: int) -> int | None:
+        # The "no oversell" decision is this ONE conditional UPDATE, not a read followed by a write:
+        # - the check (enough seats, still published) and the decrement are a single statement, so no other
+        #   transaction can act between them;
+        # - on PostgreSQL the UPDATE takes the event's row lock, held only until this unit of work commits,
+        #   so buyers of one event queue on that row for one short transaction each; under READ COMMITTED a
+        #   buyer that waited re-evaluates the WHERE clause against the row version the winner committed
+        #   (EvalPlanQual), so it can never decrement below what is really left;
+        # - on SQLite the transaction began with BEGIN IMMEDIATE: it holds the database write lock, which
+        #   serialises every writer, across processes too;
+        # - the CHECK (seats_available >= 0) would reject an oversell even if all of the above were wrong.
+        stmt = (
+            update(events)
+            .where(
+                events.c.id == event_id,
+                events.c.status == EventStatus.PUBLISHED.value,
+                events.c.seats_available >= quantity,
+            )
+            .values(seats_available=events.c.seats_available - quantity)
+            .returning(events.c.seats_available)
+        )
+        left = (await self._conn.execute(stmt)).scalar_one_or_none()
+        return int(left) if left is not None else None
+
+    async def release(self, event_id: str, quantity: int) -> None:
+        # Never above capacity: the CHECK constraint turns a double release into an error, not free seats.
+        await self._conn.execute(
+            update(events).where(events.c.id == event_id).values(seats_available=events.c.seats_available + quantity)
+        )
+
+    async def _one(self, query: Select[Any]) -> Event | None:
+        row = (await self._conn.execute(query)).mappings().first()
+        return _event(row) if row else None
+
+    async def _all(self, query: Select[Any]) -> list[Event]:
+        return [_event(row) for row in (await self._conn.execute(query)).mappings()]
+
+
+def _values(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "organizer_id": event.organizer_id,
+        "title": event.title,
+        "description": event.description,
+        "category": event.category,
+        "venue": event.venue,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "capacity": event.capacity,
+        "seats_available": event.seats_available,
+        "price_cents": event.price_cents,
+        "currency": event.currency,
+        "status": event.status.value,
+        "created_at": event.created_at,
+    }
+
+
+def _event(row: Any) -> Event:
+    values = dict(row)
+    values["status"] = EventStatus(values["status"])
+    return Event(**values)

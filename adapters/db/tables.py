@@ -1,0 +1,195 @@
+"""SQLAlchemy Core tables. The Alembic migrations must produce exactly this schema (a test checks it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, whatever the database keeps.
+
+    SQLite has no time zones: values are stored as naive UTC text (one fixed format, so text order is time
+    order) and come back marked UTC. PostgreSQL keeps `timestamptz` and gets aware values.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the domain works in aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _id(name: str = "id", *args: Any, **kwargs: Any) -> Column[str]:
+    return Column(name, String(36), *args, **kwargs)
+
+
+def _at(name: str, *, nullable: bool = False) -> Column[datetime]:
+    return Column(name, UtcDateTime(), nullable=nullable)
+
+
+users = Table(
+    "users",
+    metadata,
+    _id(primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),  # stored lower-case
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    _at("created_at"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    _id(primary_key=True),
+    _id("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    _at("created_at"),
+    _at("revoked_at", nullable=True),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    _id("session_id", ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True),
+    _id("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    _at("expires_at"),
+    _at("used_at", nullable=True),
+)
+
+events = Table(
+    "events",
+    metadata,
+    _id(primary_key=True),
+    _id("organizer_id", ForeignKey("users.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("venue", String(200), nullable=False),
+    _at("starts_at"),
+    _at("ends_at"),
+    Column("capacity", Integer, nullable=False),
+    Column("seats_available", Integer, nullable=False),
+    Column("price_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    _at("created_at"),
+    # The last line of defence against overselling and over-releasing: no code path can break these.
+    CheckConstraint("seats_available >= 0 AND seats_available <= capacity", name="seats_in_range"),
+    CheckConstraint("capacity > 0", name="capacity_positive"),
+    Index("ix_events_status_starts_at", "status", "starts_at"),
+    Index("ix_events_organizer_id_created_at", "organizer_id", "created_at"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    _id(primary_key=True),
+    _id("event_id", ForeignKey("events.id"), nullable=False, index=True),
+    _id("user_id", ForeignKey("users.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    _at("created_at"),
+    _at("expires_at"),
+    _at("confirmed_at", nullable=True),
+    _at("cancelled_at", nullable=True),
+    Column("charge_key", String(200), nullable=True),
+    _at("charge_started_at", nullable=True),
+    _at("cancel_requested_at", nullable=True),
+    Column("receipt_number", String(32), nullable=True),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    Index("ix_bookings_user_id_created_at", "user_id", "created_at"),
+    Index("ix_bookings_status_expires_at", "status", "expires_at"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    _id(primary_key=True),
+    _id("booking_id", ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("card_last4", String(4), nullable=False),
+    _at("paid_at"),
+    _at("refunded_at", nullable=True),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    _id("user_id", nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("outcome", JSON(none_as_null=True), nullable=True),  # NULL while the first request runs
+    _at("locked_until"),
+    _at("created_at", nullable=False),
+    PrimaryKeyConstraint("user_id", "key"),
+    Index("ix_idempotency_keys_created_at", "created_at"),
+)
+
+sandbox_charges = Table(
+    "sandbox_charges",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("status", String(16), nullable=False),  # processing, succeeded, declined, voided
+    Column("decline_code", String(64), nullable=True),
+    Column("reference", String(200), nullable=True),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("card_last4", String(4), nullable=True),
+    _at("created_at"),
+    _at("settles_at", nullable=True),
+)
+
+sandbox_refunds = Table(
+    "sandbox_refunds",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("charge_reference", String(200), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("reference", String(200), nullable=False),
+    _at("created_at"),
+)
