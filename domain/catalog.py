@@ -128,27 +128,35 @@ class CatalogService:
 
     async def cancel_event(self, principal: Principal, event_id: str) -> Event:
         """Cancel the event: open holds end now; paid bookings are marked for refund by the booking saga."""
-        now = self._clock.now()
         async with self._uow() as uow:
             await require_session(uow, principal)
             event = await self._owned_for_update(uow, principal, event_id)
-            if event.status is EventStatus.CANCELLED:
-                return event
-            event.status = EventStatus.CANCELLED
-            await uow.events.save(event)
-            for booking_id in await uow.bookings.ids_for_event(event_id, ("pending", "confirmed")):
-                booking = await uow.bookings.get_for_update(booking_id)
-                if booking is None or not booking.holds_seats:
-                    continue
-                if booking.status is BookingStatus.PENDING and booking.charge_key is None:
-                    booking.cancel(now)
-                    await uow.events.release(event_id, booking.quantity)
-                else:
-                    booking.cancel_requested_at = now
-                await uow.bookings.save(booking)
-            await uow.commit()
+            if event.status is not EventStatus.CANCELLED:
+                event.status = EventStatus.CANCELLED  # from here try_reserve refuses: no new hold can land
+                await uow.events.save(event)
+                await uow.commit()
+        async with self._uow() as uow:
+            booking_ids = await uow.bookings.ids_for_event(event_id, ("pending", "confirmed"))
+        for booking_id in booking_ids:
+            await self._end_booking(booking_id)
+        async with self._uow() as uow:
             refreshed = await uow.events.get(event_id)
         return refreshed or event
+
+    async def _end_booking(self, booking_id: str) -> None:
+        # One short transaction each, booking row before event row: the lock order of every other writer.
+        now = self._clock.now()
+        async with self._uow() as uow:
+            booking = await uow.bookings.get_for_update(booking_id)
+            if booking is None or not booking.holds_seats or booking.cancel_requested_at is not None:
+                return
+            if booking.status is BookingStatus.PENDING and booking.charge_key is None:
+                booking.cancel(now)
+                await uow.events.release(booking.event_id, booking.quantity)
+            else:
+                booking.cancel_requested_at = now
+            await uow.bookings.save(booking)
+            await uow.commit()
 
     async def organizer_events(
         self, principal: Principal, *, limit: int = 20, cursor: str | None = None

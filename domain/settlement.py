@@ -35,7 +35,8 @@ class Settlement:
         """Release the seats of holds not paid by their expiry (no charge in flight)."""
         now = self._clock.now()
         async with self._uow() as uow:
-            expired = await uow.bookings.claim_expired(now, limit)
+            # Lock event rows in one global order, so two replicas reaping together cannot deadlock.
+            expired = sorted(await uow.bookings.claim_expired(now, limit), key=lambda b: (b.event_id, b.id))
             for booking in expired:
                 booking.expire(now)
                 await uow.events.release(booking.event_id, booking.quantity)
