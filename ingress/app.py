@@ -1,0 +1,29 @@
+"""The FastAPI application of the HTTP ingress. Serve (or a test) sets `app.state` before the first request."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ingress import routes_auth, routes_bookings, routes_events, routes_health
+from ingress.errors import install_error_handlers
+
+DESCRIPTION = """Event booking platform. Every error answers `{"error": {"code", "message", "details"}}`.
+
+Protected routes take `Authorization: Bearer <access_token>`; holds and payments take `Idempotency-Key`."""
+
+
+def build_app() -> FastAPI:
+    """The app; `app.state.backend` (a Backend), `.tokens` (a JwtTokens) and `.settings` are set by the caller."""
+    app = FastAPI(
+        title="Eventbook",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
+        redoc_url=None,
+    )
+    for module in (routes_auth, routes_events, routes_bookings, routes_health):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,63 @@
+"""Accounts and sessions: /api/auth/*."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from domain.views import user_view
+from ingress.deps import BackendDep, CurrentPrincipal, OptionalPrincipal
+from ingress.errors import error_responses
+from ingress.schemas import LoginRequest, LogoutRequest, RefreshRequest, TokenPair, UserCreate, UserRead
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+COMMON = (400, 422, 503, 504)
+
+
+def token_pair(tokens: Any) -> dict[str, Any]:
+    return {
+        "access_token": tokens.access_token,
+        "token_type": tokens.token_type,
+        "expires_in": tokens.expires_in,
+        "refresh_token": tokens.refresh_token,
+    }
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses=error_responses(*COMMON, 409, 429),
+)
+async def register(body: UserCreate, backend: BackendDep) -> dict[str, Any]:
+    user = await backend.call("auth", "register", email=body.email, password=body.password, name=body.name)
+    return user_view(user)
+
+
+@router.post("/login", response_model=TokenPair, responses=error_responses(*COMMON, 401, 429))
+async def login(body: LoginRequest, backend: BackendDep) -> dict[str, Any]:
+    return token_pair(await backend.call("auth", "login", email=body.email, password=body.password))
+
+
+@router.post("/refresh", response_model=TokenPair, responses=error_responses(*COMMON, 401, 429))
+async def refresh(body: RefreshRequest, backend: BackendDep) -> dict[str, Any]:
+    return token_pair(await backend.call("auth", "refresh", refresh_token=body.refresh_token))
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(*COMMON, 401),
+    summary="Log out: revoke the session of the bearer token and/or of the refresh token given",
+)
+async def logout(backend: BackendDep, principal: OptionalPrincipal, body: LogoutRequest | None = None) -> Response:
+    refresh_token = body.refresh_token if body else None
+    await backend.call("auth", "logout", principal=principal, refresh_token=refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", response_model=UserRead, responses=error_responses(401, 503, 504))
+async def me(backend: BackendDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    return user_view(await backend.call("auth", "me", principal))

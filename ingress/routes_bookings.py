@@ -1,0 +1,74 @@
+"""Bookings: /api/bookings/*. Every route needs a token; a user only ever sees their own bookings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from ingress.deps import BackendDep, CurrentPrincipal, Cursor, IdempotencyKey, Limit, ResourceId
+from ingress.errors import error_responses
+from ingress.schemas import BookingCreate, BookingPage, BookingRead, PaymentCreate, ReceiptRead
+
+router = APIRouter(prefix="/api/bookings", tags=["bookings"])
+READ = (401, 404, 422, 503, 504)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BookingRead,
+    responses=error_responses(400, 401, 404, 409, 422, 429, 503, 504),
+)
+async def hold(
+    body: BookingCreate, backend: BackendDep, principal: CurrentPrincipal, key: IdempotencyKey
+) -> dict[str, Any]:
+    """Hold seats until `expires_at`; the booking is `pending` until paid."""
+    booking: dict[str, Any] = await backend.call(
+        "booking", "hold", principal, event_id=body.event_id, quantity=body.quantity, idempotency_key=key
+    )
+    return booking
+
+
+@router.post(
+    "/{id}/pay",
+    response_model=BookingRead,
+    responses=error_responses(400, 401, 402, 404, 409, 422, 429, 503, 504),
+)
+async def pay(
+    id: ResourceId, body: PaymentCreate, backend: BackendDep, principal: CurrentPrincipal, key: IdempotencyKey
+) -> dict[str, Any]:
+    """Charge the card and confirm the booking; 402 when declined (the booking stays pending)."""
+    booking: dict[str, Any] = await backend.call(
+        "booking", "pay", principal, booking_id=id, idempotency_key=key, **body.model_dump()
+    )
+    return booking
+
+
+@router.post("/{id}/cancel", response_model=BookingRead, responses=error_responses(*READ, 409))
+async def cancel(id: ResourceId, backend: BackendDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Release the seats; a paid booking is refunded."""
+    booking: dict[str, Any] = await backend.call("booking", "cancel", principal, booking_id=id)
+    return booking
+
+
+@router.get("", response_model=BookingPage, responses=error_responses(401, 422, 503, 504))
+async def list_bookings(
+    backend: BackendDep, principal: CurrentPrincipal, limit: Limit = 20, cursor: Cursor = None
+) -> dict[str, Any]:
+    """The caller's bookings, newest first."""
+    page = await backend.call("booking", "list", principal, limit=limit, cursor=cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/{id}", response_model=BookingRead, responses=error_responses(*READ))
+async def get_booking(id: ResourceId, backend: BackendDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    booking: dict[str, Any] = await backend.call("booking", "get", principal, booking_id=id)
+    return booking
+
+
+@router.get("/{id}/receipt", response_model=ReceiptRead, responses=error_responses(*READ, 409))
+async def receipt(id: ResourceId, backend: BackendDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """The receipt of a confirmed booking; 409 otherwise."""
+    body: dict[str, Any] = await backend.call("booking", "receipt", principal, booking_id=id)
+    return body

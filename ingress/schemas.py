@@ -1,0 +1,221 @@
+"""Request and response models of the HTTP contract (API.md), for validation and the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+# Strings reach the database: refuse NUL, which PostgreSQL cannot store.
+NO_NUL = r"^[^\x00]*$"
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+EMAIL_PATTERN = r"^\s*[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+\s*$"  # the domain's rule, for the OpenAPI document
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # url-safe base64
+
+
+def text(max_length: int, min_length: int = 0) -> Any:
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)
+
+
+ISO_DATETIME = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]"
+    r"(:[0-5][0-9](\.[0-9]{1,6})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?$"
+)
+
+
+def parse_time(value: Any) -> Any:
+    """ISO-8601 only (pydantic alone would also take a number as a Unix time); without a zone, UTC."""
+    if isinstance(value, datetime):
+        at = value
+    elif isinstance(value, str) and re.fullmatch(ISO_DATETIME, value):
+        at = datetime.fromisoformat(value.upper().replace(" ", "T"))
+    else:
+        raise ValueError("An ISO-8601 date and time, such as 2030-05-01T20:00:00Z.")
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+UtcDatetime = Annotated[
+    datetime,
+    BeforeValidator(parse_time),
+    WithJsonSchema({"type": "string", "pattern": ISO_DATETIME, "description": "ISO-8601; without a zone, UTC."}),
+]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Role = Literal["customer", "organizer", "admin"]
+EventStatus = Literal["draft", "published", "cancelled"]
+Currency = Annotated[str, StringConstraints(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")]
+# Bounds that keep amounts inside the database's integer columns (price × 10 seats < 2^31).
+MAX_PRICE_CENTS = 100_000_000
+MAX_CAPACITY = 1_000_000
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Auth
+class UserCreate(Request):
+    email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
+    password: Annotated[str, text(256, 8)]
+    name: Annotated[str, text(200, 1)]
+
+
+class LoginRequest(Request):
+    email: Annotated[str, text(254)]
+    password: Annotated[str, text(256)]
+
+
+class RefreshRequest(Request):
+    refresh_token: Annotated[str, text(512, 1)]
+
+
+class LogoutRequest(Request):
+    refresh_token: Annotated[str, text(512, 1)] | None = None
+
+
+class UserRead(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: Role
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int = Field(description="Lifetime of the access token in seconds.")
+    refresh_token: str
+
+
+# Catalog
+class EventCreate(Request):
+    title: Annotated[str, text(200, 1)]
+    description: Annotated[str, text(10_000)] = ""
+    category: Annotated[str, text(100)] = ""
+    venue: Annotated[str, text(200)] = ""
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
+    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
+    price_cents: Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS)]
+    currency: Currency
+    status: Literal["draft", "published"] = "published"
+
+
+class EventUpdate(Request):
+    """Only the fields given change; null means "leave as it is"."""
+
+    title: Annotated[str, text(200, 1)] | None = None
+    description: Annotated[str, text(10_000)] | None = None
+    category: Annotated[str, text(100)] | None = None
+    venue: Annotated[str, text(200)] | None = None
+    starts_at: UtcDatetime | None = None
+    ends_at: UtcDatetime | None = None
+    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None = None
+    price_cents: Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS)] | None = None
+    currency: Currency | None = None
+    status: Literal["draft", "published"] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True, exclude_none=True)
+
+
+class EventRead(BaseModel):
+    id: str
+    title: str
+    description: str
+    category: str
+    venue: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    seats_available: int
+    price_cents: int
+    currency: str
+    status: EventStatus
+    organizer_id: str
+
+
+class EventPage(BaseModel):
+    items: list[EventRead]
+    next_cursor: str | None
+
+
+class OrganizerEventRead(BaseModel):
+    event: EventRead
+    seats_sold: int
+    revenue_cents: int
+
+
+class OrganizerEventPage(BaseModel):
+    items: list[OrganizerEventRead]
+    next_cursor: str | None
+
+
+# Bookings
+class BookingCreate(Request):
+    event_id: Id
+    quantity: Annotated[int, Field(ge=1, description="At most the per-order maximum (10 by default).")]
+
+
+class PaymentCreate(Request):
+    card_number: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9 -]+$")]
+    exp_month: Annotated[int, Field(ge=1, le=12)]
+    exp_year: Annotated[int, Field(ge=2000, le=9999)]
+    cvc: Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")]
+
+
+class PaymentRead(BaseModel):
+    id: str
+    status: Literal["succeeded", "refunded"]
+    reference: str
+    amount_cents: int
+    currency: str
+    card_last4: str
+
+
+class BookingRead(BaseModel):
+    id: str
+    event_id: str
+    user_id: str
+    quantity: int
+    status: Literal["pending", "confirmed", "cancelled", "expired"]
+    amount_cents: int
+    currency: str
+    created_at: datetime
+    expires_at: datetime
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    payment: PaymentRead | None
+
+
+class BookingPage(BaseModel):
+    items: list[BookingRead]
+    next_cursor: str | None
+
+
+class ReceiptRead(BaseModel):
+    booking_id: str
+    event: EventRead
+    quantity: int
+    amount_cents: int
+    currency: str
+    paid_at: datetime
+    payment_reference: str
+    receipt_number: str
+
+
+# Errors and health
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["sold_out"])
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class HealthRead(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    checks: dict[str, Literal["ok", "degraded", "down", "disabled"]]
