@@ -52,12 +52,13 @@ async def seed_demo(*, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Cl
                 continue
             starts = (now + timedelta(days=days)).replace(hour=19)
             description = f"{title} at {venue}. A demo event: book seats with the sandbox cards."
-            await tx.events.add(
-                Event(
-                    event_id, organizer, title, description, category, venue, starts, starts + timedelta(hours=hours),
-                    capacity, capacity, price, "EUR", EventStatus.PUBLISHED, now,
-                )  # fmt: skip
-            )
+            event = Event(
+                id=event_id, organizer_id=organizer, title=title, description=description, category=category,
+                venue=venue, starts_at=starts, ends_at=starts + timedelta(hours=hours), capacity=capacity,
+                seats_available=capacity, price_cents=price, currency="EUR", status=EventStatus.PUBLISHED,
+                created_at=now,
+            )  # fmt: skip
+            await tx.events.add(event)
             added += 1
         await tx.commit()
     return added

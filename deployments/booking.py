@@ -78,5 +78,3 @@ class Booking(ServiceDeployment):
     async def settle_now(self) -> int:
         """Run one settlement round at once (tests and operators); returns bookings released or settled."""
         return await self.service.settlement.reap_expired() + await self.service.settlement.reconcile()
-
-

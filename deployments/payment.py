@@ -49,9 +49,12 @@ class PaymentClient:
         return result
 
     async def refund(self, *, key: str, charge_reference: str, amount_cents: int) -> str:
-        return str(
-            await call(
-                self._handle, "refund", self._timeout_s,
-                key=key, charge_reference=charge_reference, amount_cents=amount_cents,
-            )  # fmt: skip
+        reference = await call(
+            self._handle,
+            "refund",
+            self._timeout_s,
+            key=key,
+            charge_reference=charge_reference,
+            amount_cents=amount_cents,
         )
+        return str(reference)

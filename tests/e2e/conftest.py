@@ -59,7 +59,10 @@ class Api:
     def register_and_login(self, *, name: str = "Test User", role_email: str | None = None) -> dict[str, str]:
         email = role_email or f"user-{uuid.uuid4().hex[:10]}@example.org"
         password = "correct horse battery"
-        assert self.http.post("/api/auth/register", json={"email": email, "password": password, "name": name}).status_code == 201
+        assert (
+            self.http.post("/api/auth/register", json={"email": email, "password": password, "name": name}).status_code
+            == 201
+        )
         return self.login(email, password)
 
     def login(self, email: str, password: str) -> dict[str, str]:

@@ -33,7 +33,7 @@ def test_serve_status_shows_the_four_services_and_the_ingress_healthy(live_app: 
 
 def test_openapi_document_is_served_under_api(http: httpx.Client) -> None:
     document = http.get("/api/openapi.json").json()
-    assert {"/api/events", "/api/bookings", "/api/bookings/{booking_id}/pay"} <= set(document["paths"])
+    assert {"/api/events", "/api/bookings", "/api/bookings/{id}/pay"} <= set(document["paths"])
 
 
 def _dashboard_address(live_app: LiveApp) -> str:
@@ -42,5 +42,3 @@ def _dashboard_address(live_app: LiveApp) -> str:
         if "View the dashboard at" in line:
             return "http://" + line.rsplit("at", 1)[1].strip().removeprefix("http://").split()[0]
     return "http://127.0.0.1:8265"
-
-

@@ -22,10 +22,28 @@ def _error(response: httpx.Response, status: int, code: str | None = None) -> di
 @pytest.mark.parametrize(
     ("method", "path", "kwargs", "status", "code"),
     [
-        ("POST", "/api/auth/register", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "bad_request"),
-        ("POST", "/api/auth/register", {"json": {"email": "x@example.org", "password": "short", "name": "X"}}, 422, "validation_error"),
+        (
+            "POST",
+            "/api/auth/register",
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+            400,
+            "bad_request",
+        ),
+        (
+            "POST",
+            "/api/auth/register",
+            {"json": {"email": "x@example.org", "password": "short", "name": "X"}},
+            422,
+            "validation_error",
+        ),
         ("POST", "/api/auth/register", {"json": {"email": 5, "password": ["a"]}}, 422, "validation_error"),
-        ("POST", "/api/auth/login", {"json": {"email": "nobody@example.org", "password": "whatever-123"}}, 401, "invalid_credentials"),
+        (
+            "POST",
+            "/api/auth/login",
+            {"json": {"email": "nobody@example.org", "password": "whatever-123"}},
+            401,
+            "invalid_credentials",
+        ),
         ("GET", "/api/events", {"params": {"limit": 0}}, 422, "validation_error"),
         ("GET", "/api/events", {"params": {"limit": 101}}, 422, "validation_error"),
         ("GET", "/api/events", {"params": {"cursor": "%%%not-a-cursor"}}, 422, "validation_error"),
@@ -50,12 +68,16 @@ def test_malformed_booking_requests_never_reach_a_500(api: Api, http: httpx.Clie
     _error(api.hold(me, event["id"], 0), 422, "validation_error")
     _error(api.hold(me, event["id"], 11), 422, "validation_error")
     _error(api.hold(me, "no-such-event", 1), 404, "not_found")
-    bad_type = http.post("/api/bookings", json={"event_id": event["id"], "quantity": "two"}, headers={**me, "Idempotency-Key": "k1"})
+    bad_type = http.post(
+        "/api/bookings", json={"event_id": event["id"], "quantity": "two"}, headers={**me, "Idempotency-Key": "k1"}
+    )
     _error(bad_type, 422, "validation_error")
     booking = api.hold(me, event["id"], 1).json()
     _error(api.pay(me, booking["id"], "4242 4242 4242 4241"), 422, "validation_error")
     expired_card = {"card_number": "4242424242424242", "exp_month": 1, "exp_year": 2020, "cvc": "123"}
-    _error(http.post(f"/api/bookings/{booking['id']}/pay", json=expired_card, headers={**me, "Idempotency-Key": "k2"}), 422)
+    _error(
+        http.post(f"/api/bookings/{booking['id']}/pay", json=expired_card, headers={**me, "Idempotency-Key": "k2"}), 422
+    )
     _error(http.post(f"/api/bookings/{booking['id']}/pay", json={}, headers={**me, "Idempotency-Key": "k3"}), 422)
     assert http.get(f"/api/bookings/{booking['id']}", headers=me).json()["status"] == "pending"
 
@@ -86,7 +108,10 @@ def test_refresh_rotates_tokens_and_logout_revokes_the_session(http: httpx.Clien
     fresh = http.post("/api/auth/login", json={"email": email, "password": "long-enough-pw"}).json()
     auth = {"Authorization": f"Bearer {fresh['access_token']}"}
     assert http.get("/api/auth/me", headers=auth).status_code == 200
-    assert http.post("/api/auth/logout", json={"refresh_token": fresh["refresh_token"]}, headers=auth).status_code in (200, 204)
+    assert http.post("/api/auth/logout", json={"refresh_token": fresh["refresh_token"]}, headers=auth).status_code in (
+        200,
+        204,
+    )
     _error(http.get("/api/auth/me", headers=auth), 401, "unauthenticated")
     _error(http.post("/api/auth/refresh", json={"refresh_token": fresh["refresh_token"]}), 401)
 
@@ -98,7 +123,11 @@ def test_only_organizers_publish_and_they_cannot_shrink_below_sold(api: Api, htt
     organizer = api.organizer()
     event = api.create_event(organizer, capacity=5)
     body = {**{k: event[k] for k in ("title", "description", "category", "venue", "starts_at", "ends_at")}}
-    _error(http.post("/api/events", json={**body, "capacity": 5, "price_cents": 1, "currency": "EUR"}, headers=customer), 403, "forbidden")
+    _error(
+        http.post("/api/events", json={**body, "capacity": 5, "price_cents": 1, "currency": "EUR"}, headers=customer),
+        403,
+        "forbidden",
+    )
     assert event["status"] == "published" and event["seats_available"] == 5
     assert api.hold(customer, event["id"], 3).status_code == 201
     _error(http.patch(f"/api/events/{event['id']}", json={"capacity": 2}, headers=organizer), 409)

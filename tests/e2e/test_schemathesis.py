@@ -12,7 +12,9 @@ from tests.e2e.live_app import LiveApp
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_app: LiveApp, api: Api, tmp_path: Path) -> None:
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(
+    live_app: LiveApp, api: Api, tmp_path: Path
+) -> None:
     auth = api.register_and_login()["Authorization"]
     command = [
         str(Path(sys.executable).with_name("st")), "run", f"{live_app.base_url}/api/openapi.json",
