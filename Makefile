@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export RAY_USAGE_STATS_ENABLED ?= 0
 export EVENTBOOK_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test check lint typecheck unit integration e2e clean
+.PHONY: install run status test check lint typecheck unit integration e2e clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -19,6 +19,9 @@ install: $(STAMP)  ## create the virtualenv and install the project with its dev
 
 run: $(STAMP)  ## start the platform on http://localhost:8000 (embedded SQLite and demo data unless configured)
 	$(BIN)/serve run serve_config.yaml
+
+status: $(STAMP)  ## what Serve runs, deployment by deployment (Ray keeps its dashboard token in ~/.ray)
+	RAY_AUTH_MODE=token $(BIN)/serve status
 
 test: check  ## the whole suite, as CI runs it
 	$(BIN)/pytest -q -p no:cacheprovider

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
@@ -10,17 +11,14 @@ from adapters.settings import get_settings
 from ingress.app import build_app
 from ingress.backend import ServeBackend
 
-app = build_app()
-
 
 @serve.deployment(name="Api")
-@serve.ingress(app)
+@serve.ingress()  # the app is built in the replica, after __init__, so its state holds this replica's handles
 class Api:
     def __init__(self, auth: DeploymentHandle, catalog: DeploymentHandle, booking: DeploymentHandle) -> None:
         settings = get_settings()
-        app.state.settings = settings
-        app.state.tokens = JwtTokens.from_settings(settings)
-        app.state.backend = ServeBackend(
+        self.settings = settings
+        self.backend = ServeBackend(
             {"auth": auth, "catalog": catalog, "booking": booking},
             {
                 "auth": settings.auth_timeout_s,
@@ -28,3 +26,10 @@ class Api:
                 "booking": settings.booking_timeout_s,
             },
         )
+
+    def __serve_build_asgi_app__(self) -> FastAPI:
+        app = build_app()
+        app.state.settings = self.settings
+        app.state.tokens = JwtTokens.from_settings(self.settings)
+        app.state.backend = self.backend
+        return app

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 import httpx
+import yaml
 
 from tests.e2e.live_app import SERVE, LiveApp
 
@@ -24,11 +26,14 @@ def test_serve_status_shows_the_four_services_and_the_ingress_healthy(live_app: 
     address = _dashboard_address(live_app)
     out = subprocess.run(
         [str(SERVE), "status", "--address", address], capture_output=True, text=True, timeout=60,
-        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}, check=True,
+        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token"}, check=True,
     ).stdout  # fmt: skip
-    assert "RUNNING" in out
-    for deployment in ("Api", "Auth", "Catalog", "Booking", "Payment"):
-        assert f"{deployment}: HEALTHY" in out, out
+    status = yaml.safe_load(out)
+    application = status["applications"]["eventbook"]
+    assert application["status"] == "RUNNING"
+    deployments = application["deployments"]
+    assert set(deployments) == {"Api", "Auth", "Catalog", "Booking", "Payment"}
+    assert all(d["status"] == "HEALTHY" for d in deployments.values()), out
 
 
 def test_openapi_document_is_served_under_api(http: httpx.Client) -> None:
@@ -37,8 +42,8 @@ def test_openapi_document_is_served_under_api(http: httpx.Client) -> None:
 
 
 def _dashboard_address(live_app: LiveApp) -> str:
-    # serve run prints the dashboard URL on start; fall back to Ray's default.
-    for line in live_app.log_path.read_text(errors="replace").splitlines():
-        if "View the dashboard at" in line:
-            return "http://" + line.rsplit("at", 1)[1].strip().removeprefix("http://").split()[0]
-    return "http://127.0.0.1:8265"
+    # serve run logs "View the dashboard at http://host:port" (with colour codes) when Ray starts.
+    found = re.search(
+        r"View the dashboard at \S*?(\d+\.\d+\.\d+\.\d+:\d+)", live_app.log_path.read_text(errors="replace")
+    )
+    return f"http://{found.group(1)}" if found else "http://127.0.0.1:8265"
