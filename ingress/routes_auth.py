@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -16,12 +17,7 @@ COMMON = (400, 422, 503, 504)
 
 
 def token_pair(tokens: Any) -> dict[str, Any]:
-    return {
-        "access_token": tokens.access_token,
-        "token_type": tokens.token_type,
-        "expires_in": tokens.expires_in,
-        "refresh_token": tokens.refresh_token,
-    }
+    return dataclasses.asdict(tokens)
 
 
 @router.post(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from adapters.db.base import Repository
+from adapters.db.base import Repository, row_values
 from adapters.db.tables import refresh_tokens, sessions, users
 from domain import errors
 from domain.model import RefreshToken, Role, Session, User
@@ -16,7 +16,7 @@ from domain.model import RefreshToken, Role, Session, User
 
 class SqlUserRepository(Repository):
     async def add(self, user: User) -> None:
-        values = _user_values(user)
+        values = {**row_values(user), "email": user.email.strip().lower()}
         try:
             # A savepoint, so losing the e-mail race leaves the surrounding transaction usable.
             async with self._conn.begin_nested():
@@ -77,17 +77,6 @@ class SqlRefreshTokenRepository(Repository):
         await self._conn.execute(
             update(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash).values(used_at=at)
         )
-
-
-def _user_values(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email.strip().lower(),
-        "name": user.name,
-        "role": user.role.value,
-        "password_hash": user.password_hash,
-        "created_at": user.created_at,
-    }
 
 
 def _user(row: Any) -> User:

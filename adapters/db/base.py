@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, or_
@@ -39,3 +41,9 @@ def after_desc(at: ColumnElement[Any], row_id: ColumnElement[Any], position: Pos
 def after_asc(at: ColumnElement[Any], row_id: ColumnElement[Any], position: Position) -> ColumnElement[bool]:
     """Rows strictly after the position in (at ASC, id ASC) order."""
     return or_(at > position.at, and_(at == position.at, row_id > position.id))
+
+
+def row_values(entity: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A domain dataclass as column values: one column per field, enums by value."""
+    values = {f.name: getattr(entity, f.name) for f in fields(entity) if f.name not in exclude}
+    return {name: v.value if isinstance(v, enum.Enum) else v for name, v in values.items()}

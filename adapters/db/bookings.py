@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, insert, or_, select
 
-from adapters.db.base import Repository, after_desc
+from adapters.db.base import Repository, after_desc, row_values
 from adapters.db.tables import bookings, payments
 from domain.model import Booking, BookingStatus, Payment, PaymentStatus
 from domain.pagination import Position
@@ -23,9 +23,9 @@ def _with_payment() -> Select[Any]:
 
 class SqlBookingRepository(Repository):
     async def add(self, booking: Booking) -> None:
-        await self._conn.execute(insert(bookings).values(**_booking_values(booking)))
+        await self._conn.execute(insert(bookings).values(**row_values(booking, exclude=("payment",))))
         if booking.payment is not None:
-            await self._conn.execute(insert(payments).values(**_payment_values(booking.payment)))
+            await self._conn.execute(insert(payments).values(**row_values(booking.payment)))
 
     async def get(self, booking_id: str) -> Booking | None:
         return await self._one(_with_payment().where(bookings.c.id == booking_id))
@@ -34,9 +34,9 @@ class SqlBookingRepository(Repository):
         return await self._one(self._locked(_with_payment().where(bookings.c.id == booking_id)))
 
     async def save(self, booking: Booking) -> None:
-        await self._upsert(bookings, _booking_values(booking))
+        await self._upsert(bookings, row_values(booking, exclude=("payment",)))
         if booking.payment is not None:
-            await self._upsert(payments, _payment_values(booking.payment))
+            await self._upsert(payments, row_values(booking.payment))
 
     async def list_for_user(self, user_id: str, after: Position | None, limit: int) -> list[Booking]:
         query = _with_payment().where(bookings.c.user_id == user_id)
@@ -111,40 +111,6 @@ class SqlBookingRepository(Repository):
 
     async def _all(self, query: Select[Any]) -> list[Booking]:
         return [_booking(row) for row in (await self._conn.execute(query)).mappings()]
-
-
-def _booking_values(booking: Booking) -> dict[str, Any]:
-    return {
-        "id": booking.id,
-        "event_id": booking.event_id,
-        "user_id": booking.user_id,
-        "quantity": booking.quantity,
-        "status": booking.status.value,
-        "amount_cents": booking.amount_cents,
-        "currency": booking.currency,
-        "created_at": booking.created_at,
-        "expires_at": booking.expires_at,
-        "confirmed_at": booking.confirmed_at,
-        "cancelled_at": booking.cancelled_at,
-        "charge_key": booking.charge_key,
-        "charge_started_at": booking.charge_started_at,
-        "cancel_requested_at": booking.cancel_requested_at,
-        "receipt_number": booking.receipt_number,
-    }
-
-
-def _payment_values(payment: Payment) -> dict[str, Any]:
-    return {
-        "id": payment.id,
-        "booking_id": payment.booking_id,
-        "status": payment.status.value,
-        "reference": payment.reference,
-        "amount_cents": payment.amount_cents,
-        "currency": payment.currency,
-        "card_last4": payment.card_last4,
-        "paid_at": payment.paid_at,
-        "refunded_at": payment.refunded_at,
-    }
 
 
 def _booking(row: Any) -> Booking:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, insert, or_, select, update
 
-from adapters.db.base import Repository, after_asc, after_desc
+from adapters.db.base import Repository, after_asc, after_desc, row_values
 from adapters.db.tables import events
 from domain.model import Event, EventStatus
 from domain.pagination import Position
@@ -15,7 +15,7 @@ from domain.ports import EventFilter
 
 class SqlEventRepository(Repository):
     async def add(self, event: Event) -> None:
-        await self._conn.execute(insert(events).values(**_values(event)))
+        await self._conn.execute(insert(events).values(**row_values(event)))
 
     async def get(self, event_id: str) -> Event | None:
         return await self._one(select(events).where(events.c.id == event_id))
@@ -28,7 +28,7 @@ class SqlEventRepository(Repository):
         return await self._one(query)
 
     async def save(self, event: Event) -> None:
-        values = _values(event)
+        values = row_values(event)
         del values["id"]
         await self._conn.execute(update(events).where(events.c.id == event.id).values(**values))
 
@@ -100,25 +100,6 @@ class SqlEventRepository(Repository):
 
     async def _all(self, query: Select[Any]) -> list[Event]:
         return [_event(row) for row in (await self._conn.execute(query)).mappings()]
-
-
-def _values(event: Event) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "organizer_id": event.organizer_id,
-        "title": event.title,
-        "description": event.description,
-        "category": event.category,
-        "venue": event.venue,
-        "starts_at": event.starts_at,
-        "ends_at": event.ends_at,
-        "capacity": event.capacity,
-        "seats_available": event.seats_available,
-        "price_cents": event.price_cents,
-        "currency": event.currency,
-        "status": event.status.value,
-        "created_at": event.created_at,
-    }
 
 
 def _event(row: Any) -> Event:
