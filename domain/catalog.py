@@ -92,6 +92,8 @@ class CatalogService:
         )
         event.currency = event.currency.upper()
         _check(event)
+        if event.status is EventStatus.PUBLISHED:
+            event.publish(event.created_at)
         async with self._uow() as uow:
             await require_session(uow, principal)
             await uow.events.add(event)
@@ -116,6 +118,9 @@ class CatalogService:
             for name, value in changes.items():
                 if name == "capacity":
                     event.resize(int(value))
+                elif name == "status" and EventStatus(value) is EventStatus.PUBLISHED:
+                    if event.status is not EventStatus.PUBLISHED:
+                        event.publish(self._clock.now())
                 elif name == "status":
                     event.status = EventStatus(value)
                 else:
@@ -132,7 +137,7 @@ class CatalogService:
             await require_session(uow, principal)
             event = await self._owned_for_update(uow, principal, event_id)
             if event.status is not EventStatus.CANCELLED:
-                event.status = EventStatus.CANCELLED  # from here try_reserve refuses: no new hold can land
+                event.cancel(self._clock.now())  # from here try_reserve refuses: no new hold can land
                 await uow.events.save(event)
                 await uow.commit()
         async with self._uow() as uow:

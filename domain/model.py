@@ -8,6 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain import errors
+from domain.messages import (
+    BOOKING_CANCELLED,
+    BOOKING_CONFIRMED,
+    BOOKING_EXPIRED,
+    EVENT_CANCELLED,
+    EVENT_PUBLISHED,
+    PAYMENT_REFUNDED,
+    PAYMENT_SUCCEEDED,
+    Message,
+    RecordsMessages,
+)
 
 
 def new_id() -> str:
@@ -85,7 +96,7 @@ class RefreshToken:
 
 
 @dataclass
-class Event:
+class Event(RecordsMessages):
     id: str
     organizer_id: str
     title: str
@@ -100,6 +111,19 @@ class Event:
     currency: str
     status: EventStatus
     created_at: datetime
+    messages: list[Message] = field(default_factory=list, repr=False, compare=False)
+
+    def publish(self, now: datetime) -> None:
+        if self.status is not EventStatus.PUBLISHED:
+            self.status = EventStatus.PUBLISHED
+        self._announce(EVENT_PUBLISHED, now)
+
+    def cancel(self, now: datetime) -> None:
+        self.status = EventStatus.CANCELLED
+        self._announce(EVENT_CANCELLED, now)
+
+    def _announce(self, topic: str, now: datetime) -> None:
+        self.record(topic, now, event_id=self.id, title=self.title, starts_at=self.starts_at.isoformat())
 
     @property
     def seats_taken(self) -> int:
@@ -136,7 +160,7 @@ class Payment:
 
 
 @dataclass
-class Booking:
+class Booking(RecordsMessages):
     id: str
     event_id: str
     user_id: str
@@ -155,6 +179,7 @@ class Booking:
     charge_started_at: datetime | None = None
     cancel_requested_at: datetime | None = None
     receipt_number: str | None = None
+    messages: list[Message] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def holds_seats(self) -> bool:
@@ -182,19 +207,32 @@ class Booking:
         self.payment = payment
         self.receipt_number = f"EB-{now:%Y%m%d}-{self.id.replace('-', '')[:10].upper()}"
         self.clear_charge()
+        self._tell(BOOKING_CONFIRMED, now, receipt_number=self.receipt_number, payment_reference=payment.reference)
+        self._tell(PAYMENT_SUCCEEDED, now, payment_id=payment.id, payment_reference=payment.reference)
 
     def cancel(self, now: datetime) -> None:
         self.status = BookingStatus.CANCELLED
         self.cancelled_at = now
         self.cancel_requested_at = None
-        if self.payment is not None and self.payment.status is PaymentStatus.SUCCEEDED:
+        refunded = self.payment is not None and self.payment.status is PaymentStatus.SUCCEEDED
+        if self.payment is not None and refunded:
             self.payment.status = PaymentStatus.REFUNDED
             self.payment.refunded_at = now
+        self._tell(BOOKING_CANCELLED, now, refunded=refunded)
+        if self.payment is not None and refunded:
+            self._tell(PAYMENT_REFUNDED, now, payment_id=self.payment.id, payment_reference=self.payment.reference)
 
     def expire(self, now: datetime) -> None:
         self.status = BookingStatus.EXPIRED
         self.cancelled_at = now
         self.clear_charge()
+        self._tell(BOOKING_EXPIRED, now)
+
+    def _tell(self, topic: str, now: datetime, **extra: object) -> None:
+        self.record(
+            topic, now, booking_id=self.id, user_id=self.user_id, event_id=self.event_id, quantity=self.quantity,
+            amount_cents=self.amount_cents, currency=self.currency, **extra,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

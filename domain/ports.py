@@ -115,6 +115,12 @@ class IdempotencyRepository(Protocol):
     async def purge(self, created_before: datetime) -> int: ...
 
 
+class InboxRepository(Protocol):
+    async def claim(self, consumer: str, message_id: str, now: datetime) -> bool:
+        """Mark the message handled by the consumer; False when it already was (a redelivery)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     users: UserRepository
     sessions: SessionRepository
@@ -122,6 +128,7 @@ class UnitOfWork(Protocol):
     events: EventRepository
     bookings: BookingRepository
     idempotency: IdempotencyRepository
+    inbox: InboxRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

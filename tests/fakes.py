@@ -38,12 +38,13 @@ from domain.ports import (
     EventRepository,
     IdempotencyRecord,
     IdempotencyRepository,
+    InboxRepository,
     RefreshTokenRepository,
     SessionRepository,
     UserRepository,
 )
 
-_TABLES = ("users", "sessions", "refresh_tokens", "events", "bookings", "idempotency")
+_TABLES = ("users", "sessions", "refresh_tokens", "events", "bookings", "idempotency", "outbox", "inbox")
 _DELETED = object()
 
 
@@ -85,6 +86,7 @@ class FakeUnitOfWork:
         self.events: EventRepository = FakeEventRepository(self)
         self.bookings: BookingRepository = FakeBookingRepository(self)
         self.idempotency: IdempotencyRepository = FakeIdempotencyRepository(self)
+        self.inbox: InboxRepository = FakeInboxRepository(self)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         assert not self._active, "a unit of work is entered once"
@@ -133,6 +135,12 @@ class FakeUnitOfWork:
     def write(self, table: str, key: Any, row: Any) -> None:
         assert self._active, "write outside the unit of work"
         self._staged[table][key] = copy.deepcopy(row)
+
+    def write_entity(self, table: str, entity: Event | Booking) -> None:
+        """Write the entity and, in the same transaction, its new messages to the outbox."""
+        for message in entity.take_messages():
+            self.write("outbox", message.id, message)
+        self.write(table, entity.id, entity)
 
     def delete(self, table: str, key: Any) -> None:
         assert self._active, "write outside the unit of work"
@@ -261,7 +269,7 @@ class FakeEventRepository(_Repository):
 
     async def add(self, event: Event) -> None:
         await self._tick()
-        self._uow.write(self.table, event.id, event)
+        self._uow.write_entity(self.table, event)
 
     async def get(self, event_id: str) -> Event | None:
         await self._tick()
@@ -275,7 +283,7 @@ class FakeEventRepository(_Repository):
 
     async def save(self, event: Event) -> None:
         await self._tick()
-        self._uow.write(self.table, event.id, event)
+        self._uow.write_entity(self.table, event)
 
     async def list_published(self, flt: EventFilter, after: Position | None, limit: int) -> list[Event]:
         await self._tick()
@@ -322,7 +330,7 @@ class FakeBookingRepository(_Repository):
 
     async def add(self, booking: Booking) -> None:
         await self._tick()
-        self._uow.write(self.table, booking.id, booking)
+        self._uow.write_entity(self.table, booking)
 
     async def get(self, booking_id: str) -> Booking | None:
         await self._tick()
@@ -336,7 +344,7 @@ class FakeBookingRepository(_Repository):
 
     async def save(self, booking: Booking) -> None:
         await self._tick()
-        self._uow.write(self.table, booking.id, booking)
+        self._uow.write_entity(self.table, booking)
 
     async def list_for_user(self, user_id: str, after: Position | None, limit: int) -> list[Booking]:
         await self._tick()
@@ -583,3 +591,15 @@ class FakeClock:
     def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
         self._now += delta if delta is not None else timedelta(**parts)
         return self._now
+
+
+class FakeInboxRepository(_Repository):
+    table = "inbox"
+
+    async def claim(self, consumer: str, message_id: str, now: datetime) -> bool:
+        await self._tick()
+        await self._uow.lock(self.table, (consumer, message_id))  # a concurrent duplicate waits, then sees it
+        if self._uow.read(self.table, (consumer, message_id)) is not None:
+            return False
+        self._uow.write(self.table, (consumer, message_id), now)
+        return True
