@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import fields
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, or_
+from sqlalchemy import ColumnElement, Table, and_, insert, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.db.tables import outbox
+from domain.messages import RecordsMessages
 from domain.pagination import Position
 
 
@@ -24,6 +27,15 @@ class Repository:
     def _insert(self, table: Table) -> Any:
         """The dialect's INSERT, which has ON CONFLICT on both PostgreSQL and SQLite."""
         return (postgresql.insert if self._on_postgres else sqlite.insert)(table)
+
+    async def _write_messages(self, entity: RecordsMessages) -> None:
+        """The entity's new messages join the outbox in this same transaction."""
+        rows = [
+            {"id": m.id, "topic": m.topic, "payload": m.payload, "created_at": datetime.now(UTC)}
+            for m in entity.take_messages()
+        ]
+        if rows:
+            await self._conn.execute(insert(outbox), rows)
 
     async def _upsert(self, table: Table, values: dict[str, Any], key: str = "id") -> None:
         stmt = self._insert(table).values(**values)
@@ -45,5 +57,6 @@ def after_asc(at: ColumnElement[Any], row_id: ColumnElement[Any], position: Posi
 
 def row_values(entity: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """A domain dataclass as column values: one column per field, enums by value."""
-    values = {f.name: getattr(entity, f.name) for f in fields(entity) if f.name not in exclude}
+    skip = (*exclude, "messages")  # what happened goes to the outbox, not to the entity's row
+    values = {f.name: getattr(entity, f.name) for f in fields(entity) if f.name not in skip}
     return {name: v.value if isinstance(v, enum.Enum) else v for name, v in values.items()}

@@ -26,6 +26,7 @@ class SqlBookingRepository(Repository):
         await self._conn.execute(insert(bookings).values(**row_values(booking, exclude=("payment",))))
         if booking.payment is not None:
             await self._conn.execute(insert(payments).values(**row_values(booking.payment)))
+        await self._write_messages(booking)
 
     async def get(self, booking_id: str) -> Booking | None:
         return await self._one(_with_payment().where(bookings.c.id == booking_id))
@@ -37,6 +38,7 @@ class SqlBookingRepository(Repository):
         await self._upsert(bookings, row_values(booking, exclude=("payment",)))
         if booking.payment is not None:
             await self._upsert(payments, row_values(booking.payment))
+        await self._write_messages(booking)
 
     async def list_for_user(self, user_id: str, after: Position | None, limit: int) -> list[Booking]:
         query = _with_payment().where(bookings.c.user_id == user_id)

@@ -16,6 +16,7 @@ from domain.ports import EventFilter
 class SqlEventRepository(Repository):
     async def add(self, event: Event) -> None:
         await self._conn.execute(insert(events).values(**row_values(event)))
+        await self._write_messages(event)
 
     async def get(self, event_id: str) -> Event | None:
         return await self._one(select(events).where(events.c.id == event_id))
@@ -31,6 +32,7 @@ class SqlEventRepository(Repository):
         values = row_values(event)
         del values["id"]
         await self._conn.execute(update(events).where(events.c.id == event.id).values(**values))
+        await self._write_messages(event)
 
     async def list_published(self, flt: EventFilter, after: Position | None, limit: int) -> list[Event]:
         query = select(events).where(events.c.status == EventStatus.PUBLISHED.value)

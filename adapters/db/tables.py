@@ -193,3 +193,25 @@ sandbox_refunds = Table(
     Column("reference", String(200), nullable=False),
     _at("created_at"),
 )
+
+# The transactional outbox: a message row is written in the same transaction as the change it tells of.
+outbox = Table(
+    "outbox",
+    metadata,
+    _id(primary_key=True),
+    Column("topic", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    _at("created_at"),
+    _at("published_at", nullable=True),  # set once the broker confirmed it (or the in-process dispatch ran)
+    Index("ix_outbox_published_at_created_at", "published_at", "created_at"),
+)
+
+# What each consumer has handled already: redeliveries are recognised and skipped.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("consumer", String(64), nullable=False),
+    _id("message_id", nullable=False),
+    _at("processed_at"),
+    PrimaryKeyConstraint("consumer", "message_id"),
+)

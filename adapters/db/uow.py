@@ -13,10 +13,12 @@ from adapters.db.bookings import SqlBookingRepository
 from adapters.db.engine import READ_ONLY
 from adapters.db.events import SqlEventRepository
 from adapters.db.idempotency import SqlIdempotencyRepository
+from adapters.db.inbox import SqlInboxRepository
 from domain.ports import (
     BookingRepository,
     EventRepository,
     IdempotencyRepository,
+    InboxRepository,
     RefreshTokenRepository,
     SessionRepository,
     UnitOfWork,
@@ -32,6 +34,7 @@ class SqlUnitOfWork:
     events: EventRepository
     bookings: BookingRepository
     idempotency: IdempotencyRepository
+    inbox: InboxRepository
 
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -54,6 +57,7 @@ class SqlUnitOfWork:
         self.events = SqlEventRepository(conn)
         self.bookings = SqlBookingRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
+        self.inbox = SqlInboxRepository(conn)
         return self
 
     async def __aexit__(

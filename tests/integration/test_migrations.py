@@ -12,16 +12,19 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import CheckConstraint, Engine, create_engine, inspect, make_url, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.db.migrate import upgrade
+from adapters.db.migrate import alembic_config, upgrade
 from adapters.db.tables import events, metadata
 from adapters.settings import sync_url
 from domain.ports import UnitOfWorkFactory
 from tests.integration.conftest import PG_SERVER
 from tests.integration.it_support import add_event
+
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 @pytest.fixture
@@ -68,7 +71,7 @@ def test_upgrading_an_up_to_date_database_twice_changes_nothing(pg_url: str, pg_
     upgrade(pg_url)
 
     assert sorted(inspect(pg_sync).get_table_names()) == before
-    assert revisions(pg_sync) == ["0001"]
+    assert revisions(pg_sync) == [HEAD]
 
 
 def test_processes_starting_together_on_a_new_sqlite_file_migrate_it_once(tmp_path: Path) -> None:
@@ -77,7 +80,7 @@ def test_processes_starting_together_on_a_new_sqlite_file_migrate_it_once(tmp_pa
         list(pool.map(upgrade, [f"sqlite:///{path}"] * 4))
 
     engine = create_engine(f"sqlite:///{path}")
-    assert revisions(engine) == ["0001"]
+    assert revisions(engine) == [HEAD]
     assert differences(engine) == []
     engine.dispose()
 
@@ -96,7 +99,7 @@ def test_processes_starting_together_on_a_new_postgres_database_migrate_it_once(
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(upgrade, [url] * 4))
             engine = create_engine(url)
-            assert revisions(engine) == ["0001"]
+            assert revisions(engine) == [HEAD]
             engine.dispose()
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
