@@ -1,4 +1,4 @@
-"""The application graph: the HTTP ingress over Auth, Catalog and Booking; Booking over Payment."""
+"""The application graph: the HTTP ingress over Auth, Catalog, Booking and Messaging; Booking over Payment."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from typing import Any
 from deployments.auth import Auth
 from deployments.booking import Booking
 from deployments.catalog import Catalog
+from deployments.messaging import Messaging
 from deployments.payment import Payment
 from ingress.serve_ingress import Api
 
 # @serve.deployment turns each class into a Deployment; mypy still sees the class, hence the Any.
-_deployments: list[Any] = [Api, Auth, Catalog, Booking, Payment]
-api, auth, catalog, booking, payment = _deployments
+_deployments: list[Any] = [Api, Auth, Catalog, Booking, Payment, Messaging]
+api, auth, catalog, booking, payment, messaging = _deployments
 
-app = api.bind(auth=auth.bind(), catalog=catalog.bind(), booking=booking.bind(payment.bind()))
+app = api.bind(
+    auth=auth.bind(), catalog=catalog.bind(), booking=booking.bind(payment.bind()), messaging=messaging.bind()
+)

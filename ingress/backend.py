@@ -2,14 +2,15 @@
 
 The ingress only ever says `await backend.call("booking", "hold", principal, ...)`. The method names and
 arguments are those of the domain services (AuthService, CatalogService, BookingService), which the
-deployments expose one for one, plus `health` (a dict of check name → "ok" | "degraded" | "down" | "disabled").
+deployments expose one for one, plus `health` (a dict of check name → "ok" | "degraded" | "down" | "disabled"),
+the only method of "messaging" (the outbox relay and consumers) that the ingress calls.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-TARGETS = ("auth", "catalog", "booking")
+TARGETS = ("auth", "catalog", "booking", "messaging")
 
 
 class Backend(Protocol):

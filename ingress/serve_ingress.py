@@ -15,15 +15,18 @@ from ingress.backend import ServeBackend
 @serve.deployment(name="Api")
 @serve.ingress()  # the app is built in the replica, after __init__, so its state holds this replica's handles
 class Api:
-    def __init__(self, auth: DeploymentHandle, catalog: DeploymentHandle, booking: DeploymentHandle) -> None:
+    def __init__(
+        self, auth: DeploymentHandle, catalog: DeploymentHandle, booking: DeploymentHandle, messaging: DeploymentHandle
+    ) -> None:
         settings = get_settings()
         self.settings = settings
         self.backend = ServeBackend(
-            {"auth": auth, "catalog": catalog, "booking": booking},
+            {"auth": auth, "catalog": catalog, "booking": booking, "messaging": messaging},
             {
                 "auth": settings.auth_timeout_s,
                 "catalog": settings.catalog_timeout_s,
                 "booking": settings.booking_timeout_s,
+                "messaging": settings.catalog_timeout_s,
             },
         )
 

@@ -18,7 +18,7 @@ def test_serve_run_answers_health_with_every_check_ok(live_app: LiveApp, http: h
     body = response.json()
     assert body["status"] == "ok"
     assert body["checks"]["database"] == "ok"
-    assert all(body["checks"][name] == "ok" for name in ("auth", "catalog", "booking", "payment"))
+    assert all(body["checks"][name] == "ok" for name in ("auth", "catalog", "booking", "payment", "messaging"))
 
 
 def test_serve_status_shows_the_four_services_and_the_ingress_healthy(live_app: LiveApp) -> None:
@@ -32,7 +32,7 @@ def test_serve_status_shows_the_four_services_and_the_ingress_healthy(live_app: 
     application = status["applications"]["eventbook"]
     assert application["status"] == "RUNNING"
     deployments = application["deployments"]
-    assert set(deployments) == {"Api", "Auth", "Catalog", "Booking", "Payment"}
+    assert set(deployments) == {"Api", "Auth", "Catalog", "Booking", "Payment", "Messaging"}
     assert all(d["status"] == "HEALTHY" for d in deployments.values()), out
 
 

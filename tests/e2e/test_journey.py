@@ -8,6 +8,7 @@ import uuid
 import httpx
 
 from tests.e2e.conftest import Api
+from tests.e2e.live_app import LiveApp
 
 GOOD, DECLINED, NO_FUNDS = "4242 4242 4242 4242", "4000 0000 0000 0002", "4000 0000 0000 9995"
 
@@ -137,3 +138,21 @@ def _wait_for_status(http: httpx.Client, auth: dict[str, str], booking_id: str, 
             break
         time.sleep(0.5)
     return current
+
+
+def test_a_paid_booking_sends_one_receipt_email_through_the_outbox(
+    api: Api, http: httpx.Client, live_app: LiveApp
+) -> None:
+    # Without SMTP configured (as here) mails land in var/mail/ as .eml files, through the same outbox path.
+    event = api.create_event(api.organizer(), capacity=4)
+    me = api.register_and_login()
+    booking = api.hold(me, event["id"], 1).json()
+    assert api.pay(me, booking["id"], GOOD).status_code == 200
+    receipt_number = http.get(f"/api/bookings/{booking['id']}/receipt", headers=me).json()["receipt_number"]
+    mail_dir = live_app.log_path.parent / "var" / "mail"
+    deadline = time.monotonic() + 20
+    mails: list[str] = []
+    while time.monotonic() < deadline and not mails:
+        mails = [p.read_text() for p in mail_dir.glob("*.eml") if booking["id"] in p.read_text()]
+        time.sleep(0.3)
+    assert len(mails) == 1 and receipt_number in mails[0]

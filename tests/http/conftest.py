@@ -66,6 +66,7 @@ def make_services(store: InMemoryStore, clock: FakeClock) -> dict[str, WithHealt
         "booking": WithHealth(
             BookingService(uow=uow, gateway=FakeGateway(), clock=clock), {"database": "ok", "payment": "ok"}
         ),
+        "messaging": WithHealth(None, {"database": "ok", "broker": "disabled"}),
     }
 
 

@@ -84,6 +84,7 @@ def test_health_reports_every_service_and_dependency(client: TestClient) -> None
             "cache": "disabled",
             "catalog": "ok",
             "database": "ok",
+            "messaging": "ok",
             "payment": "ok",
             "replica": "ok",
         },
@@ -104,6 +105,7 @@ def test_health_is_503_with_the_same_shape_when_a_service_is_down(
         "cache": "disabled",
         "catalog": "ok",
         "database": "ok",
+        "messaging": "ok",
         "payment": "?",
         "replica": "ok",
     }
