@@ -16,7 +16,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EVENTBOOK_", env_file=".env", extra="ignore")
 
     database_url: str | None = Field(None, description="PostgreSQL URL; unset means an embedded SQLite file")
-    replica_url: str | None = None
+    replica_url: str | None = Field(None, description="PostgreSQL streaming replica for browsing reads")
+    replica_max_lag_s: float = 5.0  # a replica further behind is skipped: reads go to the primary
     redis_url: str | None = None
     amqp_url: str | None = None
     smtp_url: str | None = None
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     demo: bool | None = Field(None, description="Seed demo data; defaults to on with the placeholder secret")
     access_token_ttl_s: int = 900
     refresh_token_ttl_days: int = 14
+
+    login_max_failures: int = 5  # per account, per window: then 429 until the window ends
+    login_max_failures_per_ip: int = 50
+    login_window_s: float = 300
 
     hold_minutes: float = 10
     max_per_order: int = 10

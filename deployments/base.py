@@ -25,9 +25,10 @@ class ServiceDeployment:
             await conn.execute(text("SELECT 1"))
 
     async def health(self) -> dict[str, str]:
+        checks = {"cache": await self.infra.redis.ping()}
         try:
             await self.check_health()
         except Exception:  # any failure to reach the database is reported, not raised
             log.exception("database health check failed")
-            return {"database": "down"}
-        return {"database": "ok"}
+            return {**checks, "database": "down"}
+        return {**checks, "database": "ok"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,6 +11,7 @@ from domain import errors
 from domain.model import Principal, RefreshToken, Role, Session, User, new_id
 from domain.ports import (
     Clock,
+    LoginThrottle,
     PasswordHasher,
     TokenIssuer,
     UnitOfWork,
@@ -48,6 +50,7 @@ class AuthService:
         tokens: TokenIssuer,
         clock: Clock,
         refresh_ttl: timedelta = timedelta(days=14),
+        throttle: LoginThrottle | None = None,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -55,6 +58,7 @@ class AuthService:
         self._clock = clock
         self._refresh_ttl = refresh_ttl
         self._decoy: str | None = None
+        self._throttle = throttle
 
     async def register(self, *, email: str, password: str, name: str, role: Role = Role.CUSTOMER) -> User:
         email = normalise_email(email)
@@ -75,13 +79,21 @@ class AuthService:
             await uow.commit()
         return user
 
-    async def login(self, *, email: str, password: str) -> Tokens:
+    async def login(self, *, email: str, password: str, client_ip: str | None = None) -> Tokens:
+        email = normalise_email(email)
+        keys = [f"account:{email}"] + ([f"ip:{client_ip}"] if client_ip else [])
+        if self._throttle is not None and (wait := await self._throttle.retry_after(keys)):
+            raise errors.RateLimited("Too many failed logins; try again later.", retry_after=math.ceil(wait))
         async with self._uow() as uow:
-            user = await uow.users.get_by_email(normalise_email(email))
+            user = await uow.users.get_by_email(email)
             # An unknown e-mail costs the same hash as a wrong password, so timing does not reveal accounts.
             stored_hash = user.password_hash if user else self._decoy_hash()
             if not self._hasher.verify(stored_hash, password) or user is None:
+                if self._throttle is not None:
+                    await self._throttle.failed(keys)
                 raise errors.InvalidCredentials()
+            if self._throttle is not None:
+                await self._throttle.succeeded(keys[:1])
             now = self._clock.now()
             session = Session(new_id(), user.id, now)
             await uow.sessions.add(session)

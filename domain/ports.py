@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -169,6 +169,17 @@ class TokenIssuer(Protocol):
 
     def new_refresh_secret(self) -> str: ...
     def hash_refresh_secret(self, secret: str) -> str: ...
+
+
+class LoginThrottle(Protocol):
+    """Counts failed logins per key (an account, a client address) within a window."""
+
+    async def retry_after(self, keys: Sequence[str]) -> float | None:
+        """Seconds until the first blocked key opens again; None when no key is blocked."""
+        ...
+
+    async def failed(self, keys: Sequence[str]) -> None: ...
+    async def succeeded(self, keys: Sequence[str]) -> None: ...
 
 
 class Clock(Protocol):

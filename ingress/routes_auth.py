@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from domain.views import user_view
 from ingress.deps import BackendDep, CurrentPrincipal, OptionalPrincipal
@@ -32,8 +32,11 @@ async def register(body: UserCreate, backend: BackendDep) -> dict[str, Any]:
 
 
 @router.post("/login", response_model=TokenPair, responses=error_responses(*COMMON, 401, 429))
-async def login(body: LoginRequest, backend: BackendDep) -> dict[str, Any]:
-    return token_pair(await backend.call("auth", "login", email=body.email, password=body.password))
+async def login(body: LoginRequest, backend: BackendDep, request: Request) -> dict[str, Any]:
+    # The direct peer's address, not X-Forwarded-For: a client could forge that header to dodge the throttle.
+    client_ip = request.client.host if request.client else None
+    tokens = await backend.call("auth", "login", email=body.email, password=body.password, client_ip=client_ip)
+    return token_pair(tokens)
 
 
 @router.post("/refresh", response_model=TokenPair, responses=error_responses(*COMMON, 401, 429))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db.base import Repository, after_asc, after_desc, row_values
 from adapters.db.tables import events
@@ -14,7 +15,14 @@ from domain.ports import EventFilter
 
 
 class SqlEventRepository(Repository):
+    """Events. Every change to an event or its seats is noted in `touched`, for caches to drop after commit."""
+
+    def __init__(self, conn: AsyncConnection, touched: set[str] | None = None) -> None:
+        super().__init__(conn)
+        self.touched = touched if touched is not None else set()
+
     async def add(self, event: Event) -> None:
+        self.touched.add(event.id)
         await self._conn.execute(insert(events).values(**row_values(event)))
         await self._write_messages(event)
 
@@ -29,6 +37,7 @@ class SqlEventRepository(Repository):
         return await self._one(query)
 
     async def save(self, event: Event) -> None:
+        self.touched.add(event.id)
         values = row_values(event)
         del values["id"]
         await self._conn.execute(update(events).where(events.c.id == event.id).values(**values))
@@ -67,6 +76,7 @@ class SqlEventRepository(Repository):
         return await self._all(query.order_by(events.c.created_at.desc(), events.c.id.desc()).limit(limit))
 
     async def try_reserve(self, event_id: str, quantity: int) -> int | None:
+        self.touched.add(event_id)
         # The "no oversell" decision is this ONE conditional UPDATE, not a read followed by a write:
         # - the check (enough seats, still published) and the decrement are a single statement, so no other
         #   transaction can act between them;
@@ -91,6 +101,7 @@ class SqlEventRepository(Repository):
         return int(left) if left is not None else None
 
     async def release(self, event_id: str, quantity: int) -> None:
+        self.touched.add(event_id)
         # Never above capacity: the CHECK constraint turns a double release into an error, not free seats.
         await self._conn.execute(
             update(events).where(events.c.id == event_id).values(seats_available=events.c.seats_available + quantity)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,8 @@ from domain.ports import (
     UserRepository,
 )
 
+AfterCommit = Callable[[set[str]], Awaitable[None]]
+
 
 class SqlUnitOfWork:
     # Typed as the ports: the Protocol's attributes are mutable, so they must match exactly.
@@ -36,10 +38,14 @@ class SqlUnitOfWork:
     idempotency: IdempotencyRepository
     inbox: InboxRepository
 
-    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, read_only: bool = False, after_commit: AfterCommit | None = None
+    ) -> None:
         self._engine = engine
         self._read_only = read_only
+        self._after_commit = after_commit
         self._conn: AsyncConnection | None = None
+        self._touched_events: set[str] = set()
 
     async def __aenter__(self) -> SqlUnitOfWork:
         conn = await self._engine.connect()
@@ -54,7 +60,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(conn)
         self.sessions = SqlSessionRepository(conn)
         self.refresh_tokens = SqlRefreshTokenRepository(conn)
-        self.events = SqlEventRepository(conn)
+        self.events = SqlEventRepository(conn, self._touched_events)
         self.bookings = SqlBookingRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
         self.inbox = SqlInboxRepository(conn)
@@ -76,14 +82,21 @@ class SqlUnitOfWork:
         if self._conn is None:
             raise RuntimeError("commit() outside the unit of work")
         await self._conn.commit()
+        if self._after_commit is not None and self._touched_events:
+            touched = set(self._touched_events)
+            self._touched_events.clear()
+            await self._after_commit(touched)  # e.g. drop cached copies of the events this commit changed
         # Work after a commit (a re-read, say) runs in a new transaction that __aexit__ rolls back.
 
 
-def uow_factory(engine: AsyncEngine, *, read_only: bool = False) -> Callable[[], SqlUnitOfWork]:
-    """A factory of units of work on the engine; `read_only` ones never take SQLite's write lock."""
+def uow_factory(
+    engine: AsyncEngine, *, read_only: bool = False, after_commit: AfterCommit | None = None
+) -> Callable[[], SqlUnitOfWork]:
+    """A factory of units of work on the engine; `read_only` ones never take SQLite's write lock;
+    `after_commit` hears the ids of the events each commit changed."""
 
     def make() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, read_only=read_only)
+        return SqlUnitOfWork(engine, read_only=read_only, after_commit=after_commit)
 
     return make
 
