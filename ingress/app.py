@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from ingress import routes_auth, routes_bookings, routes_events, routes_health
+from ingress import frontend, routes_auth, routes_bookings, routes_events, routes_health
 from ingress.errors import install_error_handlers
 
 DESCRIPTION = """Event booking platform. Every error answers `{"error": {"code", "message", "details"}}`.
@@ -23,7 +23,10 @@ def build_app() -> FastAPI:
         swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
         redoc_url=None,
     )
-    for module in (routes_auth, routes_events, routes_bookings, routes_health):
+    for module in (routes_auth, routes_events, routes_bookings, routes_health, frontend):
         app.include_router(module.router)
     install_error_handlers(app)
+    dist = frontend.frontend_dist()
+    if dist is not None:  # the built web app at `/` (`make frontend`)
+        frontend.mount_frontend(app, dist)
     return app
