@@ -1,0 +1,338 @@
+// A small typed client of the HTTP contract (shared/API.md): error bodies, tokens with refresh, idempotency keys.
+import type {
+  ApiPath,
+  AppConfig,
+  Booking,
+  BookingPage,
+  Event,
+  EventCreate,
+  EventFilters,
+  EventPage,
+  EventUpdate,
+  OrganizerEventPage,
+  PaymentCreate,
+  Receipt,
+  TokenPair,
+  User,
+  UserCreate,
+} from './types';
+
+/** An error answer of the API (or of the network), as `{status, code, message, details}`. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+  readonly retryAfter: number | null;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details: Record<string, unknown> = {},
+    retryAfter: number | null = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.retryAfter = retryAfter;
+  }
+
+  /** Per-field messages of a 422 `validation_error` (`details.fields`). */
+  get fields(): Record<string, string> {
+    const fields = this.details.fields;
+    return fields && typeof fields === 'object' ? (fields as Record<string, string>) : {};
+  }
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  402: 'card_declined',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  422: 'validation_error',
+  429: 'rate_limited',
+  502: 'unavailable',
+  503: 'unavailable',
+  504: 'timeout',
+};
+
+/** Map any answer that is not 2xx to an ApiError: the contract's error body, or a code that fits the status. */
+export function toApiError(status: number, body: unknown, retryAfterHeader: string | null = null): ApiError {
+  const retryAfter = retryAfterHeader !== null && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : null;
+  const error = (body as { error?: unknown } | null)?.error as
+    | { code?: unknown; message?: unknown; details?: unknown }
+    | undefined;
+  if (error && typeof error.code === 'string') {
+    const message = typeof error.message === 'string' ? error.message : 'The request failed.';
+    const details = error.details && typeof error.details === 'object' ? (error.details as Record<string, unknown>) : {};
+    return new ApiError(status, error.code, message, details, retryAfter);
+  }
+  const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request');
+  return new ApiError(status, code, `The server answered ${status}.`, {}, retryAfter);
+}
+
+export interface StoredTokens {
+  access_token: string;
+  refresh_token: string;
+  /** Epoch milliseconds after which the access token is treated as expired (a little before the real expiry). */
+  expires_at: number;
+}
+
+export interface TokenStore {
+  get(): StoredTokens | null;
+  set(tokens: StoredTokens | null): void;
+}
+
+export class MemoryTokenStore implements TokenStore {
+  private tokens: StoredTokens | null = null;
+  get(): StoredTokens | null {
+    return this.tokens;
+  }
+  set(tokens: StoredTokens | null): void {
+    this.tokens = tokens;
+  }
+}
+
+/** Tokens in localStorage, so a reload keeps the session (falls back to memory where storage is unavailable). */
+export class LocalTokenStore implements TokenStore {
+  private memory = new MemoryTokenStore();
+  constructor(private readonly key = 'eventbook.tokens') {}
+  get(): StoredTokens | null {
+    try {
+      const raw = globalThis.localStorage?.getItem(this.key);
+      return raw ? (JSON.parse(raw) as StoredTokens) : this.memory.get();
+    } catch {
+      return this.memory.get();
+    }
+  }
+  set(tokens: StoredTokens | null): void {
+    this.memory.set(tokens);
+    try {
+      if (tokens) globalThis.localStorage?.setItem(this.key, JSON.stringify(tokens));
+      else globalThis.localStorage?.removeItem(this.key);
+    } catch {
+      /* private mode: memory only */
+    }
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PATCH';
+type Query = Record<string, string | number | undefined | null>;
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  /** `required`: send the token (refreshing it when needed); `optional`: send it if there is one; `none`. */
+  auth?: 'required' | 'optional' | 'none';
+  idempotencyKey?: string;
+  /** Concrete path for a templated ApiPath, e.g. `/api/events/abc` for `/api/events/{id}`. */
+  url?: string;
+}
+
+export interface ClientOptions {
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  tokens?: TokenStore;
+  now?: () => number;
+  /** Called whenever the tokens change (login, refresh, logout, or a refresh that failed). */
+  onTokens?: (tokens: StoredTokens | null) => void;
+}
+
+const EXPIRY_MARGIN_MS = 15_000;
+
+export function newIdempotencyKey(): string {
+  const c = globalThis.crypto;
+  if (c && 'randomUUID' in c) return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
+export class ApiClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  readonly tokens: TokenStore;
+  private readonly now: () => number;
+  private readonly onTokens?: (tokens: StoredTokens | null) => void;
+  private refreshing: Promise<boolean> | null = null;
+
+  constructor(options: ClientOptions = {}) {
+    this.baseUrl = options.baseUrl ?? '';
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.tokens = options.tokens ?? new MemoryTokenStore();
+    this.now = options.now ?? Date.now;
+    this.onTokens = options.onTokens;
+  }
+
+  get loggedIn(): boolean {
+    return this.tokens.get() !== null;
+  }
+
+  private storeTokens(pair: TokenPair | null): void {
+    const stored = pair
+      ? {
+          access_token: pair.access_token,
+          refresh_token: pair.refresh_token,
+          expires_at: this.now() + pair.expires_in * 1000 - EXPIRY_MARGIN_MS,
+        }
+      : null;
+    this.tokens.set(stored);
+    this.onTokens?.(stored);
+  }
+
+  /** One refresh at a time: concurrent 401s wait for the same refresh. False when the session is gone. */
+  private refresh(): Promise<boolean> {
+    if (!this.refreshing) {
+      this.refreshing = (async () => {
+        const current = this.tokens.get();
+        if (!current) return false;
+        try {
+          const pair = await this.send<TokenPair>('POST', '/api/auth/refresh', {
+            body: { refresh_token: current.refresh_token },
+            auth: 'none',
+          });
+          this.storeTokens(pair);
+          return true;
+        } catch (error) {
+          if (error instanceof ApiError && (error.status === 401 || error.status === 403 || error.status === 422)) {
+            this.storeTokens(null); // the refresh token is no good: the session is over
+          }
+          return false;
+        }
+      })().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async send<T>(method: Method, path: ApiPath, options: RequestOptions, token?: string): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
+    let url = this.baseUrl + (options.url ?? path);
+    const query = Object.entries(options.query ?? {}).filter(([, v]) => v !== undefined && v !== null && v !== '');
+    if (query.length) url += `?${new URLSearchParams(query.map(([k, v]) => [k, String(v)])).toString()}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'The server could not be reached. Check your connection and try again.');
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = null;
+    }
+    if (!response.ok) throw toApiError(response.status, body, response.headers.get('Retry-After'));
+    return body as T;
+  }
+
+  /** A request; with a token, a stale access token is refreshed first, and a 401 refreshes once then retries. */
+  async request<T>(method: Method, path: ApiPath, options: RequestOptions = {}): Promise<T> {
+    const auth = options.auth ?? 'required';
+    if (auth === 'none') return this.send<T>(method, path, options);
+    let tokens = this.tokens.get();
+    if (!tokens) {
+      if (auth === 'optional') return this.send<T>(method, path, options);
+      throw new ApiError(401, 'unauthenticated', 'Please log in.');
+    }
+    if (tokens.expires_at <= this.now() && (await this.refresh())) tokens = this.tokens.get();
+    try {
+      return await this.send<T>(method, path, options, tokens?.access_token);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401 || !this.tokens.get()) throw error;
+      if (!(await this.refresh())) {
+        if (auth === 'optional') return this.send<T>(method, path, options);
+        throw error;
+      }
+      return this.send<T>(method, path, options, this.tokens.get()?.access_token);
+    }
+  }
+
+  // --- auth
+  async login(email: string, password: string): Promise<void> {
+    const pair = await this.send<TokenPair>('POST', '/api/auth/login', { body: { email, password }, auth: 'none' });
+    this.storeTokens(pair);
+  }
+  register(body: UserCreate): Promise<User> {
+    return this.send<User>('POST', '/api/auth/register', { body, auth: 'none' });
+  }
+  me(): Promise<User> {
+    return this.request<User>('GET', '/api/auth/me');
+  }
+  /** Revoke the session on the server (best effort) and forget the tokens either way. */
+  async logout(): Promise<void> {
+    const tokens = this.tokens.get();
+    this.storeTokens(null);
+    if (!tokens) return;
+    try {
+      await this.send<void>('POST', '/api/auth/logout', { body: { refresh_token: tokens.refresh_token } }, tokens.access_token);
+    } catch {
+      /* the tokens are gone locally; an expired session is fine */
+    }
+  }
+
+  // --- config
+  config(): Promise<AppConfig> {
+    return this.send<AppConfig>('GET', '/api/config', { auth: 'none' });
+  }
+
+  // --- catalog
+  listEvents(filters: EventFilters = {}): Promise<EventPage> {
+    return this.request<EventPage>('GET', '/api/events', { query: filters as Query, auth: 'optional' });
+  }
+  getEvent(id: string): Promise<Event> {
+    return this.request<Event>('GET', '/api/events/{id}', { url: `/api/events/${encodeURIComponent(id)}`, auth: 'optional' });
+  }
+  createEvent(body: EventCreate): Promise<Event> {
+    return this.request<Event>('POST', '/api/events', { body });
+  }
+  updateEvent(id: string, body: EventUpdate): Promise<Event> {
+    return this.request<Event>('PATCH', '/api/events/{id}', { url: `/api/events/${encodeURIComponent(id)}`, body });
+  }
+  cancelEvent(id: string): Promise<Event> {
+    return this.request<Event>('POST', '/api/events/{id}/cancel', { url: `/api/events/${encodeURIComponent(id)}/cancel` });
+  }
+  organizerEvents(cursor?: string | null, limit = 100): Promise<OrganizerEventPage> {
+    return this.request<OrganizerEventPage>('GET', '/api/organizer/events', { query: { cursor, limit } });
+  }
+
+  // --- bookings (hold and pay take the caller's Idempotency-Key: a retry must send the same one)
+  hold(eventId: string, quantity: number, idempotencyKey: string): Promise<Booking> {
+    return this.request<Booking>('POST', '/api/bookings', { body: { event_id: eventId, quantity }, idempotencyKey });
+  }
+  pay(bookingId: string, card: PaymentCreate, idempotencyKey: string): Promise<Booking> {
+    return this.request<Booking>('POST', '/api/bookings/{id}/pay', {
+      url: `/api/bookings/${encodeURIComponent(bookingId)}/pay`,
+      body: card,
+      idempotencyKey,
+    });
+  }
+  cancelBooking(id: string): Promise<Booking> {
+    return this.request<Booking>('POST', '/api/bookings/{id}/cancel', {
+      url: `/api/bookings/${encodeURIComponent(id)}/cancel`,
+    });
+  }
+  listBookings(cursor?: string | null, limit = 50): Promise<BookingPage> {
+    return this.request<BookingPage>('GET', '/api/bookings', { query: { cursor, limit } });
+  }
+  getBooking(id: string): Promise<Booking> {
+    return this.request<Booking>('GET', '/api/bookings/{id}', { url: `/api/bookings/${encodeURIComponent(id)}` });
+  }
+  receipt(id: string): Promise<Receipt> {
+    return this.request<Receipt>('GET', '/api/bookings/{id}/receipt', {
+      url: `/api/bookings/${encodeURIComponent(id)}/receipt`,
+    });
+  }
+}

@@ -1,0 +1,206 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import type { Booking, Event, Receipt } from '../api/types';
+import { formatDate, formatMoney } from '../checkout/state';
+import { useSession } from '../session';
+import { ErrorBox, Loading, PageTitle, StatusBadge } from '../ui';
+
+function CancelButton({ booking, onCancelled }: { booking: Booking; onCancelled: (b: Booking) => void }) {
+  const { api } = useSession();
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const yes = useRef<HTMLButtonElement>(null);
+  const ask = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asking) yes.current?.focus();
+  }, [asking]);
+
+  if (!asking) {
+    return (
+      <button type="button" className="secondary" ref={ask} onClick={() => setAsking(true)}>
+        Cancel booking
+      </button>
+    );
+  }
+  const refund = booking.status === 'confirmed' ? ' The payment will be refunded.' : '';
+  return (
+    <div className="confirm" role="group" aria-label="Confirm cancellation">
+      <p>Cancel this booking?{refund}</p>
+      <button
+        type="button"
+        className="danger"
+        ref={yes}
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          try {
+            onCancelled(await api.cancelBooking(booking.id));
+          } catch (e) {
+            setError(e);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {busy ? 'Cancelling…' : 'Yes, cancel'}
+      </button>{' '}
+      <button type="button" className="secondary" onClick={() => setAsking(false)} disabled={busy}>
+        Keep it
+      </button>
+      <ErrorBox error={error} />
+    </div>
+  );
+}
+
+export function BookingsPage() {
+  const { api } = useSession();
+  const [bookings, setBookings] = useState<Booking[] | null>(null);
+  const [events, setEvents] = useState<Record<string, Event>>({});
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+
+  const addEvents = async (items: Booking[]) => {
+    const ids = [...new Set(items.map((b) => b.event_id))];
+    const found = await Promise.all(ids.map((id) => api.getEvent(id).catch(() => null)));
+    setEvents((current) => ({ ...current, ...Object.fromEntries(found.filter((e): e is Event => !!e).map((e) => [e.id, e])) }));
+  };
+
+  const load = async (after: string | null) => {
+    try {
+      const page = await api.listBookings(after);
+      setBookings((current) => (after ? [...(current ?? []), ...page.items] : page.items));
+      setCursor(page.next_cursor);
+      await addEvents(page.items);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  useEffect(() => {
+    void load(null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api]);
+
+  const replace = (updated: Booking) => {
+    setBookings((current) => (current ?? []).map((b) => (b.id === updated.id ? updated : b)));
+    setNotice(`Booking cancelled${updated.payment?.status === 'refunded' ? ' and refunded' : ''}.`);
+  };
+
+  return (
+    <>
+      <PageTitle title="My bookings">My bookings</PageTitle>
+      <p className="sr-only" role="status" aria-live="polite">
+        {notice}
+      </p>
+      {notice && (
+        <p className="alert alert-success" data-testid="notice">
+          {notice}
+        </p>
+      )}
+      <ErrorBox error={error} />
+      {bookings === null && !error && <Loading what="Loading your bookings" />}
+      {bookings && bookings.length === 0 && (
+        <p>
+          No bookings yet. <Link to="/">Find an event</Link>.
+        </p>
+      )}
+      {bookings && bookings.length > 0 && (
+        <ul className="booking-list" aria-label="Bookings">
+          {bookings.map((b) => {
+            const event = events[b.event_id];
+            return (
+              <li key={b.id} className="card booking" data-testid="booking" data-status={b.status}>
+                <div>
+                  <h2>{event ? <Link to={`/events/${event.id}`}>{event.title}</Link> : 'Event'}</h2>
+                  <p className="meta">
+                    {event && `${formatDate(event.starts_at)} · ${event.venue} · `}
+                    {b.quantity} seat{b.quantity === 1 ? '' : 's'} · {formatMoney(b.amount_cents, b.currency)}
+                  </p>
+                  <p>
+                    <StatusBadge status={b.status} />
+                    {b.payment?.status === 'refunded' && <StatusBadge status="refunded" />}
+                    {b.status === 'pending' && <span className="muted"> until {formatDate(b.expires_at)}</span>}
+                  </p>
+                </div>
+                <div className="actions">
+                  {b.status === 'pending' && (
+                    <Link className="button" to={`/checkout/${b.id}`}>
+                      Pay now
+                    </Link>
+                  )}
+                  {b.status === 'confirmed' && (
+                    <Link className="button secondary" to={`/bookings/${b.id}/receipt`}>
+                      Receipt
+                    </Link>
+                  )}
+                  {(b.status === 'pending' || b.status === 'confirmed') && <CancelButton booking={b} onCancelled={replace} />}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {cursor && (
+        <button type="button" className="secondary" onClick={() => load(cursor)}>
+          More bookings
+        </button>
+      )}
+    </>
+  );
+}
+
+export function ReceiptPage() {
+  const { id = '' } = useParams();
+  const { api } = useSession();
+  const [receipt, setReceipt] = useState<Receipt | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api.receipt(id).then(setReceipt, setError);
+  }, [api, id]);
+
+  return (
+    <>
+      <p className="breadcrumb no-print">
+        <Link to="/bookings">← My bookings</Link>
+      </p>
+      <PageTitle title="Receipt">Receipt</PageTitle>
+      <ErrorBox error={error} />
+      {!receipt && !error && <Loading />}
+      {receipt && (
+        <article className="card receipt" data-testid="receipt">
+          <dl className="facts">
+            <dt>Receipt number</dt>
+            <dd data-testid="receipt-number">{receipt.receipt_number}</dd>
+            <dt>Event</dt>
+            <dd>{receipt.event.title}</dd>
+            <dt>When</dt>
+            <dd>{formatDate(receipt.event.starts_at)}</dd>
+            <dt>Where</dt>
+            <dd>{receipt.event.venue}</dd>
+            <dt>Seats</dt>
+            <dd>{receipt.quantity}</dd>
+            <dt>Amount paid</dt>
+            <dd>{formatMoney(receipt.amount_cents, receipt.currency)}</dd>
+            <dt>Paid at</dt>
+            <dd>{formatDate(receipt.paid_at)}</dd>
+            <dt>Payment reference</dt>
+            <dd>
+              <code>{receipt.payment_reference}</code>
+            </dd>
+            <dt>Booking</dt>
+            <dd>
+              <code>{receipt.booking_id}</code>
+            </dd>
+          </dl>
+          <p className="no-print">
+            <button type="button" onClick={() => window.print()}>
+              Print receipt
+            </button>
+          </p>
+        </article>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,297 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Link, useParams } from 'react-router';
+import { ApiError } from '../api/client';
+import type { Booking, Event, PaymentCreate } from '../api/types';
+import {
+  SANDBOX_CARDS,
+  checkoutPhase,
+  countdownAnnouncement,
+  formatCountdown,
+  formatDate,
+  formatMoney,
+  messageFor,
+  nextAttempt,
+  secondsLeft,
+  type PaymentAttempt,
+} from '../checkout/state';
+import { useSession } from '../session';
+import { ErrorBox, Loading, PageTitle } from '../ui';
+
+/** The current time, ticking every second while `active`. */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+function Countdown({ expiresAt, now }: { expiresAt: string; now: number }) {
+  const left = secondsLeft(expiresAt, now);
+  const [announcement, setAnnouncement] = useState('');
+  useEffect(() => {
+    const sentence = countdownAnnouncement(left);
+    if (sentence) setAnnouncement(sentence);
+  }, [left]);
+  return (
+    <div className={`countdown${left <= 60 ? ' countdown-urgent' : ''}`}>
+      <span>Seats held for</span>{' '}
+      <span role="timer" aria-label="Time left to pay" data-testid="countdown">
+        {formatCountdown(left)}
+      </span>
+      <span className="sr-only" aria-live="polite">
+        {announcement}
+      </span>
+    </div>
+  );
+}
+
+const thisYear = new Date().getFullYear();
+
+export function CheckoutPage() {
+  const { id = '' } = useParams();
+  const { api, config } = useSession();
+  const [booking, setBooking] = useState<Booking | null>(null);
+  const [event, setEvent] = useState<Event | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [card, setCard] = useState<PaymentCreate>({ card_number: '', exp_month: 12, exp_year: thisYear + 3, cvc: '' });
+  const [paying, setPaying] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const attempt = useRef<PaymentAttempt | null>(null);
+  const cardInput = useRef<HTMLInputElement>(null);
+  const confirmedHeading = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    let live = true;
+    api.getBooking(id).then(
+      (b) => {
+        if (!live) return;
+        setBooking(b);
+        api.getEvent(b.event_id).then((e) => live && setEvent(e), () => undefined);
+      },
+      (e: unknown) => live && setLoadError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, id]);
+
+  const now = useNow(booking?.status === 'pending');
+  const phase = booking ? checkoutPhase(booking, now, paying, error) : null;
+
+  useEffect(() => {
+    if (phase === 'confirmed') confirmedHeading.current?.focus();
+  }, [phase]);
+
+  const send = async (next: PaymentAttempt) => {
+    if (!booking) return;
+    attempt.current = next;
+    setPaying(true);
+    setError(null);
+    try {
+      setBooking(await api.pay(booking.id, next.body, next.key));
+    } catch (err) {
+      setError(err);
+      if (err instanceof ApiError && ['hold_expired', 'booking_not_pending'].includes(err.code)) {
+        api.getBooking(booking.id).then(setBooking, () => undefined);
+      }
+      if (err instanceof ApiError && ['card_declined', 'insufficient_funds'].includes(err.code)) {
+        cardInput.current?.select();
+      }
+    } finally {
+      setPaying(false);
+    }
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    void send(nextAttempt(attempt.current, card));
+  };
+
+  if (loadError) {
+    return (
+      <>
+        <PageTitle title="Checkout">Checkout</PageTitle>
+        <ErrorBox error={loadError} />
+      </>
+    );
+  }
+  if (!booking) {
+    return (
+      <>
+        <PageTitle title="Checkout">Checkout</PageTitle>
+        <Loading />
+      </>
+    );
+  }
+
+  const summary = (
+    <section className="card" aria-label="Order summary">
+      <h2>{event?.title ?? 'Your booking'}</h2>
+      {event && (
+        <p className="meta">
+          {formatDate(event.starts_at)} · {event.venue}
+        </p>
+      )}
+      <p>
+        {booking.quantity} seat{booking.quantity === 1 ? '' : 's'} ·{' '}
+        <strong data-testid="amount">{formatMoney(booking.amount_cents, booking.currency)}</strong>
+      </p>
+    </section>
+  );
+
+  if (phase === 'confirmed') {
+    return (
+      <>
+        <PageTitle title="Booking confirmed">Checkout</PageTitle>
+        <div className="alert alert-success" data-testid="confirmed">
+          <h2 ref={confirmedHeading} tabIndex={-1}>
+            Booking confirmed
+          </h2>
+          <p>
+            Paid with the card ending in {booking.payment?.card_last4}. Reference <code>{booking.payment?.reference}</code>.
+          </p>
+          <p className="actions">
+            <Link className="button" to={`/bookings/${booking.id}/receipt`}>
+              View receipt
+            </Link>
+            <Link to="/bookings">My bookings</Link>
+          </p>
+        </div>
+        {summary}
+      </>
+    );
+  }
+
+  const message = error ? messageFor(error) : null;
+  return (
+    <>
+      <PageTitle title="Checkout">Checkout</PageTitle>
+      <div className="checkout">
+        <div>
+          {summary}
+          {booking.status === 'pending' && phase !== 'expired' && <Countdown expiresAt={booking.expires_at} now={now} />}
+        </div>
+        <section className="card" aria-labelledby="pay-heading">
+          <h2 id="pay-heading">Pay</h2>
+          {phase === 'expired' && (
+            <div className="alert alert-error" role="alert" data-code="hold_expired" data-testid="pay-error">
+              <strong>Your hold has expired.</strong> The seats were released because the time to pay ran out.{' '}
+              {event && <Link to={`/events/${event.id}`}>Hold seats again</Link>}
+            </div>
+          )}
+          {phase === 'closed' && (
+            <p className="alert alert-info" role="status">
+              This booking is {booking.status}. <Link to="/bookings">My bookings</Link>
+            </p>
+          )}
+          {phase !== 'expired' && phase !== 'closed' && (
+            <>
+              <ErrorBox error={error} focus testId="pay-error">
+                {message?.next === 'retry' && attempt.current && (
+                  <p>
+                    <button type="button" onClick={() => attempt.current && send(attempt.current)} disabled={paying}>
+                      Retry payment
+                    </button>{' '}
+                    <span className="hint">(the same request again: you will not be charged twice)</span>
+                  </p>
+                )}
+              </ErrorBox>
+              <form onSubmit={onSubmit} className="stack" aria-label="Card details">
+                <div className="field">
+                  <label htmlFor="card-number">Card number</label>
+                  <input
+                    id="card-number"
+                    ref={cardInput}
+                    name="card_number"
+                    inputMode="numeric"
+                    autoComplete="cc-number"
+                    required
+                    pattern="[0-9 ]{12,23}"
+                    value={card.card_number}
+                    onChange={(e) => setCard({ ...card, card_number: e.target.value })}
+                    placeholder="4242 4242 4242 4242"
+                  />
+                </div>
+                <div className="row">
+                  <div className="field">
+                    <label htmlFor="exp-month">Expiry month</label>
+                    <select
+                      id="exp-month"
+                      autoComplete="cc-exp-month"
+                      value={card.exp_month}
+                      onChange={(e) => setCard({ ...card, exp_month: Number(e.target.value) })}
+                    >
+                      {Array.from({ length: 12 }, (_, i) => i + 1).map((m) => (
+                        <option key={m} value={m}>
+                          {String(m).padStart(2, '0')}
+                        </option>
+                      ))}
+                    </select>
+                  </div>
+                  <div className="field">
+                    <label htmlFor="exp-year">Expiry year</label>
+                    <select
+                      id="exp-year"
+                      autoComplete="cc-exp-year"
+                      value={card.exp_year}
+                      onChange={(e) => setCard({ ...card, exp_year: Number(e.target.value) })}
+                    >
+                      {Array.from({ length: 12 }, (_, i) => thisYear + i).map((y) => (
+                        <option key={y} value={y}>
+                          {y}
+                        </option>
+                      ))}
+                    </select>
+                  </div>
+                  <div className="field">
+                    <label htmlFor="cvc">CVC</label>
+                    <input
+                      id="cvc"
+                      name="cvc"
+                      inputMode="numeric"
+                      autoComplete="cc-csc"
+                      required
+                      pattern="[0-9]{3,4}"
+                      maxLength={4}
+                      value={card.cvc}
+                      onChange={(e) => setCard({ ...card, cvc: e.target.value })}
+                    />
+                  </div>
+                </div>
+                <button type="submit" disabled={paying}>
+                  {paying ? 'Paying…' : `Pay ${formatMoney(booking.amount_cents, booking.currency)}`}
+                </button>
+              </form>
+              {config.demo && (
+                <aside className="sandbox" aria-labelledby="sandbox-heading">
+                  <h3 id="sandbox-heading">Sandbox cards (demo mode)</h3>
+                  <p className="hint">Any future expiry and any 3-digit CVC.</p>
+                  <ul>
+                    {SANDBOX_CARDS.map((c) => (
+                      <li key={c.number}>
+                        <button
+                          type="button"
+                          className="link-button"
+                          onClick={() => {
+                            setCard({ ...card, card_number: c.number, cvc: card.cvc || '123' });
+                            cardInput.current?.focus();
+                          }}
+                        >
+                          <code>{c.number}</code>
+                        </button>{' '}
+                        — {c.result}
+                      </li>
+                    ))}
+                  </ul>
+                </aside>
+              )}
+            </>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}
