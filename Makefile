@@ -17,13 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create the virtualenv and install the project with its dev tools
 
-run: $(STAMP)  ## start the platform on http://localhost:8000 (embedded SQLite and demo data unless configured)
+run: $(STAMP) frontend/dist/index.html  ## start the platform on http://localhost:8000 (embedded SQLite and demo data unless configured)
 	$(BIN)/serve run serve_config.yaml
 
 status: $(STAMP)  ## what Serve runs, deployment by deployment (Ray keeps its dashboard token in ~/.ray)
 	RAY_AUTH_MODE=token $(BIN)/serve status
 
-test: check  ## the whole suite, as CI runs it
+test: check frontend-test frontend frontend-e2e-deps  ## the whole suite, as CI runs it
 	$(BIN)/pytest -q -p no:cacheprovider
 
 check: lint typecheck
@@ -43,6 +43,31 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/pytest -q tests/e2e
+
+# The web app (frontend/): React + TypeScript built by Vite into frontend/dist, served by the ingress at `/`.
+.PHONY: frontend frontend-test frontend-api frontend-e2e-deps
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
+NODE_STAMP := frontend/node_modules/.installed
+
+$(NODE_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+frontend/dist/index.html: $(NODE_STAMP) $(FRONTEND_SOURCES) frontend/package-lock.json
+	cd frontend && npm run build
+
+frontend: frontend/dist/index.html  ## build the web app when its sources changed
+
+frontend-test: $(NODE_STAMP)  ## the web app: types match frontend/openapi.json, tsc, vitest
+	cd frontend && npm test
+
+frontend-api: $(STAMP) $(NODE_STAMP)  ## after an API change: refresh frontend/openapi.json and its TypeScript types
+	$(BIN)/python frontend/scripts/dump_openapi.py
+	cd frontend && npm run gen:api
+
+frontend-e2e-deps:  ## the browser tests drive Debian's Chromium: install it with apt when missing
+	frontend/e2e/ensure-chromium.sh
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
