@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     amqp_url: str | None = None
     smtp_url: str | None = None
+    amqp_prefix: str = "eventbook"  # names of the exchange and queues; a test run uses its own
     var_dir: Path = Path("var")
 
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)

@@ -9,7 +9,7 @@ import logging
 from ray import serve
 
 from adapters.messaging.mailers import FileMailer, SmtpMailer
-from adapters.messaging.rabbit import RabbitConsumer, RabbitTransport
+from adapters.messaging.rabbit import RabbitConsumer, RabbitTransport, Topology
 from adapters.messaging.relay import InProcessTransport, OutboxRelay, Transport
 from deployments.base import ServiceDeployment
 from domain.notifications import CONSUMER, Mailer, NotificationService
@@ -31,10 +31,11 @@ class Messaging(ServiceDeployment):
         self.consumer: RabbitConsumer | None = None
         transport: Transport
         if settings.amqp_url:
-            transport = self.broker = RabbitTransport(settings.amqp_url)
+            topology = Topology(prefix=settings.amqp_prefix)
+            transport = self.broker = RabbitTransport(settings.amqp_url, topology)
             loop = asyncio.get_running_loop()
             self.consumer = RabbitConsumer(
-                settings.amqp_url, consumer=CONSUMER, handler=notifications.handle, loop=loop
+                settings.amqp_url, consumer=CONSUMER, handler=notifications.handle, loop=loop, topology=topology
             )
             self.consumer.start()
         else:

@@ -6,15 +6,22 @@ import os
 import secrets
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pika
 import psycopg
 import pytest
+import redis
 
+from adapters.messaging.rabbit import Topology
 from tests.e2e.live_app import LiveApp, start, stop
+from tests.e2e.tcp_proxy import TcpProxy
 
 SERVER = os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS = "redis://127.0.0.1:6379/14"
+AMQP = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
 # Short clocks so expiry and the slow card's settlement happen within a test.
 FAST_CLOCKS = {
@@ -37,9 +44,41 @@ def database_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@dataclass
+class Proxies:
+    """The app reaches Redis and RabbitMQ through these, so a test can take either away from it alone."""
+
+    redis: TcpProxy
+    broker: TcpProxy
+    amqp_prefix: str
+
+
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[LiveApp]:
-    app = start(tmp_path_factory.mktemp("serve"), {"EVENTBOOK_DATABASE_URL": database_url, **FAST_CLOCKS})
+def proxies() -> Iterator[Proxies]:
+    prefix = f"e2e-{secrets.token_hex(4)}"
+    yield Proxies(TcpProxy(6379), TcpProxy(5672), prefix)
+    with pika.BlockingConnection(pika.URLParameters(AMQP)) as connection:
+        channel = connection.channel()
+        topology = Topology(prefix=prefix)
+        for consumer, _ in topology.consumers:
+            channel.queue_delete(topology.queue(consumer))
+            channel.queue_delete(topology.dead_letter_queue(consumer))
+        channel.exchange_delete(topology.exchange)
+        channel.exchange_delete(topology.dead_letter_exchange)
+    redis.Redis.from_url(REDIS).flushdb()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory, database_url: str, proxies: Proxies) -> Iterator[LiveApp]:
+    """The platform on the full stack: PostgreSQL, Redis and RabbitMQ (the last two through the proxies)."""
+    redis.Redis.from_url(REDIS).flushdb()
+    stack = {
+        "EVENTBOOK_DATABASE_URL": database_url,
+        "EVENTBOOK_REDIS_URL": f"redis://127.0.0.1:{proxies.redis.port}/14",
+        "EVENTBOOK_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{proxies.broker.port}/%2F",
+        "EVENTBOOK_AMQP_PREFIX": proxies.amqp_prefix,
+    }
+    app = start(tmp_path_factory.mktemp("serve"), {**stack, **FAST_CLOCKS})
     yield app
     stop(app)
 
