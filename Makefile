@@ -69,5 +69,21 @@ frontend-api: $(STAMP) $(NODE_STAMP)  ## after an API change: refresh frontend/o
 frontend-e2e-deps:  ## the browser tests drive Debian's Chromium: install it with apt when missing
 	frontend/e2e/ensure-chromium.sh
 
+# The full stack on this machine: PostgreSQL primary + streaming replica, Redis, RabbitMQ (cluster/local/).
+.PHONY: services services-stop run-stack
+STACK_ENV := EVENTBOOK_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/eventbook \
+	EVENTBOOK_REPLICA_URL=postgresql://postgres@127.0.0.1:5433/eventbook \
+	EVENTBOOK_REDIS_URL=redis://127.0.0.1:6379/0 \
+	EVENTBOOK_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2F
+
+services:  ## bring up what the platform needs beyond itself (idempotent): the replica on 5433, Redis, RabbitMQ
+	cluster/local/services.sh up
+
+services-stop:  ## stop what `make services` started (the replica)
+	cluster/local/services.sh stop
+
+run-stack: services  ## `make run` on the full stack: PostgreSQL primary and replica, Redis, RabbitMQ
+	$(STACK_ENV) $(MAKE) run
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
