@@ -59,9 +59,9 @@ async def connect(settings: Settings, *, prepare: bool = True) -> Infrastructure
     # Every commit that changes an event or its seats makes cached catalog reads out of date at once.
     uow = uow_factory(engine, after_commit=CatalogCache(redis).forget)
     router = read_router(settings, engine)
-    if router is not None:
-        uow = router.recording(uow)  # commits for a user remember the primary's position (read-your-writes)
-    infra = Infrastructure(settings, engine, uow, SystemClock(), redis, router)
+    # With a replica, commits made for a user remember the primary's position (read-your-writes).
+    writes: UnitOfWorkFactory = router.recording(uow) if router else uow
+    infra = Infrastructure(settings, engine, writes, SystemClock(), redis, router)
     if prepare and settings.demo_mode:
         await _seed(infra)
     return infra

@@ -1,0 +1,411 @@
+"""Read routing: browsing from the PostgreSQL streaming replica, every decision on the primary.
+
+Which reads go where
+    Only the `read_uow` of CatalogService and BookingService (event lists and pages, a user's bookings and
+    receipts) is routed. Seats, payments, idempotency keys, sessions and the organizer's sales view use the
+    primary's unit of work as before. A read goes to the replica when the replica is reachable, is a standby
+    that streams from the primary, lags at most `replica_max_lag_s`, and has replayed the reader's own writes;
+    otherwise it goes to the primary. Nothing fails because of the replica: a replica that cannot be reached is
+    skipped at once, re-probed every few seconds, and reported `degraded` by the health check.
+
+Read-your-writes (the LSN technique)
+    Who reads is set per call by the deployments (`acting_as`, from the request's Principal; see
+    `deployments/base.py`). After a unit of work on the primary commits on behalf of a user, the primary's WAL
+    insert position (`pg_current_wal_insert_lsn()`, which is at or past the end of that commit record, whatever
+    `synchronous_commit` says) is remembered for the user. A later read by that user may use the replica only if
+    its `pg_last_wal_replay_lsn()` has reached that position. Where the position is remembered decides whether
+    this holds across processes:
+
+    * with Redis (`EVENTBOOK_REDIS_URL`): one key per user, `SET` to the maximum by a small Lua script, with a
+      TTL well beyond the lag bound. Every replica of every deployment sees it: a hold made by Booking replica 1
+      is seen by the user's next read on Booking replica 2 or on Catalog. A Redis failure on the read side
+      sends that read to the primary; a failure while remembering is logged (the write has committed), and
+      that user's next reads fall back on the lag bound alone — the one gap, which needs Redis to fail between
+      the two calls.
+    * without Redis: nothing is remembered; an identified reader's fence is instead the primary's insert
+      position *now*, read with one trivial query (`SELECT pg_current_wal_insert_lsn()`, no table touched).
+      Any write the user made before this read is behind it, whichever process made it, so this is correct
+      across replicas too, at the price of one round trip to the primary per identified read and more reads
+      falling back to the primary while writes stream in.
+
+    Anonymous reads have no fence: they see a snapshot at most `replica_max_lag_s` old.
+
+    A last safety net covers writes made where no reader was identified (a session created by login, say):
+    `read_consistently` re-runs a read that answered NotFound or Unauthenticated from the replica on the
+    primary, so a just-created session or booking is never reported missing.
+
+Lag
+    A standby that has replayed everything it received is 0 s behind; otherwise it is `now() -
+    pg_last_xact_replay_timestamp()` behind. A standby whose WAL receiver is not streaming is not used: it
+    cannot know how far behind the primary it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Protocol, TypeVar, cast
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from adapters.db.uow import uow_factory
+from adapters.settings import async_url
+from domain import errors
+from domain.ports import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger("eventbook.replica")
+
+T = TypeVar("T")
+
+PRIMARY = "primary"
+REPLICA = "replica"
+
+FENCE_TTL_S = 600  # a remembered write position outlives any lag the router accepts by far
+PROBE_TIMEOUT_S = 2.0
+
+_PROBE = text(
+    """
+    SELECT pg_is_in_recovery(),
+           (pg_last_wal_replay_lsn() - '0/0')::bigint,
+           COALESCE((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false),
+           CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0
+                ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END
+    """
+)
+_PRIMARY_LSN = text("SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")
+
+
+# --- who is reading, per call -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Call:
+    user_id: str | None
+    primary_only: bool = False
+    used_replica: bool = False
+
+
+_CALL: ContextVar[_Call | None] = ContextVar("eventbook_read_call", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(user_id: str | None, *, primary_only: bool = False) -> Iterator[_Call]:
+    """Run the block on behalf of `user_id` (None: anonymous): their writes are remembered, their reads fenced."""
+    call = _Call(user_id, primary_only=primary_only)
+    token = _CALL.set(call)
+    try:
+        yield call
+    finally:
+        _CALL.reset(token)
+
+
+def current_reader() -> str | None:
+    call = _CALL.get()
+    return call.user_id if call else None
+
+
+async def read_consistently(user_id: str | None, run: Callable[[], Awaitable[T]]) -> T:
+    """Run a service call as `user_id`; a NotFound/Unauthenticated answered from the replica is retried on the primary.
+
+    The retry covers rows the reader could not have been fenced for (a session made by login, a row another
+    user just wrote and shared). The answer may be a raised DomainError or one returned as a value (deployment
+    methods return them so they cross Ray intact); both are retried.
+    """
+    with acting_as(user_id) as call:
+        try:
+            result = await run()
+        except (errors.NotFound, errors.Unauthenticated):
+            if not call.used_replica:
+                raise
+        else:
+            if not (call.used_replica and isinstance(result, errors.NotFound | errors.Unauthenticated)):
+                return result
+    with acting_as(user_id, primary_only=True):
+        return await run()
+
+
+# --- where the last write of each user is remembered --------------------------------------------------------
+
+
+class WritePositions(Protocol):
+    """The primary's WAL position after each user's last write, shared by every process that reads."""
+
+    async def remember(self, user_id: str, lsn: int) -> None: ...
+    async def last_write(self, user_id: str) -> int | None: ...
+
+
+class RedisWritePositions:
+    """One key per user in Redis, only ever raised (a late, older position never lowers it), with a TTL."""
+
+    _RAISE = """
+    local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+    if tonumber(ARGV[1]) > current then
+        redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+    else
+        redis.call('EXPIRE', KEYS[1], ARGV[2])
+    end
+    return 1
+    """
+
+    def __init__(self, url: str, *, prefix: str = "eventbook:write-lsn:", ttl_s: int = FENCE_TTL_S) -> None:
+        import redis.asyncio as aioredis
+
+        self._redis = aioredis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._raise = self._redis.register_script(self._RAISE)
+        self._prefix = prefix
+        self._ttl_s = ttl_s
+
+    async def remember(self, user_id: str, lsn: int) -> None:
+        await self._raise(keys=[self._prefix + user_id], args=[lsn, self._ttl_s])
+
+    async def last_write(self, user_id: str) -> int | None:
+        value = await self._redis.get(self._prefix + user_id)
+        return int(value) if value is not None else None
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+# --- the replica's state ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplicaState:
+    reachable: bool
+    in_recovery: bool = False
+    streaming: bool = False
+    replay_lsn: int = 0
+    lag_s: float = float("inf")
+    checked_at: float = field(default_factory=time.monotonic)
+
+    def usable(self, max_lag_s: float) -> bool:
+        return self.reachable and self.in_recovery and self.streaming and self.lag_s <= max_lag_s
+
+
+def create_replica_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """Like the primary's engine, with a short connect timeout: an unreachable replica must fail fast."""
+    return create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=30,
+        pool_pre_ping=True,
+        isolation_level="READ COMMITTED",
+        connect_args={"connect_timeout": 2},
+    )
+
+
+class ReadRouter:
+    """Chooses the engine of each read unit of work, and remembers users' write positions on the primary."""
+
+    def __init__(
+        self,
+        *,
+        primary: AsyncEngine,
+        replica: AsyncEngine,
+        max_lag_s: float = 5.0,
+        positions: WritePositions | None = None,
+        recheck_s: float = 1.0,
+        retry_down_s: float = 2.0,
+    ) -> None:
+        self.primary = primary
+        self.replica = replica
+        self.primary_reads: UnitOfWorkFactory = uow_factory(primary, read_only=True)
+        self.replica_reads: UnitOfWorkFactory = uow_factory(replica, read_only=True)
+        self.max_lag_s = max_lag_s
+        self.positions = positions
+        self._recheck_s = recheck_s
+        self._retry_down_s = retry_down_s
+        self._state = ReplicaState(reachable=False, checked_at=float("-inf"))
+        self._probing = asyncio.Lock()
+
+    # Unit-of-work factories --------------------------------------------------------------------------------
+
+    def routed(self) -> RoutedReadUnitOfWork:
+        """A read unit of work that tells where it read (`target`, `connection`)."""
+        return RoutedReadUnitOfWork(self)
+
+    def read_uow(self) -> UnitOfWork:
+        """The `read_uow` factory of CatalogService and BookingService."""
+        return cast(UnitOfWork, RoutedReadUnitOfWork(self))
+
+    def recording(self, writes: UnitOfWorkFactory) -> UnitOfWorkFactory:
+        """The primary's unit-of-work factory, each commit remembering the position for the current reader."""
+        if self.positions is None:
+            return writes  # nothing to remember: identified reads are fenced by the primary's position instead
+
+        def make() -> UnitOfWork:
+            return cast(UnitOfWork, RecordingUnitOfWork(writes(), self))
+
+        return make
+
+    # Decisions ---------------------------------------------------------------------------------------------
+
+    async def choose(self) -> str:
+        """PRIMARY or REPLICA for a read by the current reader (see the module docstring)."""
+        call = _CALL.get()
+        if call is not None and call.primary_only:
+            return PRIMARY
+        state = await self.state()
+        if not state.usable(self.max_lag_s):
+            return PRIMARY
+        if call is None or call.user_id is None:
+            return REPLICA
+        try:
+            fence = await self._fence(call.user_id)
+        except Exception:  # Redis or the primary did not answer: the primary is always right
+            log.warning("read-your-writes fence unavailable; reading from the primary", exc_info=True)
+            return PRIMARY
+        if fence is None or state.replay_lsn >= fence:
+            return REPLICA
+        state = await self.state(fresh=True)  # the cached position may be up to `recheck_s` old
+        return REPLICA if state.usable(self.max_lag_s) and state.replay_lsn >= fence else PRIMARY
+
+    async def _fence(self, user_id: str) -> int | None:
+        if self.positions is not None:
+            return await self.positions.last_write(user_id)
+        async with self.primary.connect() as conn:
+            return int((await conn.execute(_PRIMARY_LSN)).scalar_one())
+
+    async def remember_write(self) -> None:
+        """After a commit on the primary: remember the primary's position for the current reader, if any.
+
+        Read on a connection of its own after the commit returned, the insert position is past that commit.
+        """
+        user_id = current_reader()
+        if user_id is None or self.positions is None:
+            return
+        try:
+            async with self.primary.connect() as conn:
+                lsn = int((await conn.execute(_PRIMARY_LSN)).scalar_one())
+            await self.positions.remember(user_id, lsn)
+        except Exception:  # the write has committed; only the replica fence of this user is weakened
+            log.warning("could not remember the write position of user %s", user_id, exc_info=True)
+
+    # The replica's state -----------------------------------------------------------------------------------
+
+    async def state(self, *, fresh: bool = False) -> ReplicaState:
+        """The replica's state, probed at most every `recheck_s` (every `retry_down_s` while unreachable)."""
+        if not fresh and not self._stale(self._state):
+            return self._state
+        async with self._probing:  # one probe at a time; the others use its answer
+            if fresh or self._stale(self._state):
+                self._state = await self._probe()
+        return self._state
+
+    def _stale(self, state: ReplicaState) -> bool:
+        age = time.monotonic() - state.checked_at
+        return age >= (self._recheck_s if state.reachable else self._retry_down_s)
+
+    async def _probe(self) -> ReplicaState:
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_S), self.replica.connect() as conn:
+                in_recovery, replay_lsn, streaming, lag_s = (await conn.execute(_PROBE)).one()
+        except Exception as exc:  # unreachable, starting, shutting down: reads go to the primary meanwhile
+            if self._state.reachable or self._state.checked_at == float("-inf"):
+                log.warning("replica unreachable, reading from the primary: %r", exc)
+            return ReplicaState(reachable=False)
+        state = ReplicaState(
+            reachable=True,
+            in_recovery=bool(in_recovery),
+            streaming=bool(streaming),
+            replay_lsn=int(replay_lsn or 0),
+            lag_s=float(lag_s) if lag_s is not None else float("inf"),
+        )
+        if not state.usable(self.max_lag_s) and self._state.usable(self.max_lag_s):
+            log.warning("replica not usable, reading from the primary: %s", state)
+        return state
+
+    def mark_down(self) -> None:
+        self._state = ReplicaState(reachable=False)
+
+    async def health(self) -> str:
+        """`ok` when reads may use the replica, `degraded` when they all go to the primary."""
+        return "ok" if (await self.state(fresh=True)).usable(self.max_lag_s) else "degraded"
+
+    async def dispose(self) -> None:
+        await self.replica.dispose()
+        close = getattr(self.positions, "close", None)
+        if close is not None:
+            await close()
+
+
+# --- the units of work --------------------------------------------------------------------------------------
+# Both wrap units of work built elsewhere (uow_factory, with whatever hooks bootstrap gives it) rather than
+# subclass SqlUnitOfWork: the router decides where, the wrapped unit of work still decides how.
+
+
+class RoutedReadUnitOfWork:
+    """Opens a read unit of work on the engine the router chooses; `target` tells which one answered."""
+
+    target: str | None = None
+
+    def __init__(self, router: ReadRouter) -> None:
+        self._router = router
+        self._inner: UnitOfWork | None = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        router = self._router
+        if await router.choose() == REPLICA:
+            inner = router.replica_reads()
+            try:
+                entered = await inner.__aenter__()
+            except Exception as exc:  # it went away since the last probe: the primary answers instead
+                log.warning("replica connection failed, reading from the primary: %r", exc)
+                router.mark_down()
+            else:
+                call = _CALL.get()
+                if call is not None:
+                    call.used_replica = True
+                self._inner, self.target = inner, REPLICA
+                return entered
+        inner = router.primary_reads()
+        entered = await inner.__aenter__()
+        self._inner, self.target = inner, PRIMARY
+        return entered
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        inner, self._inner = self._inner, None
+        if inner is not None:
+            await inner.__aexit__(exc_type, exc, tb)
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The connection this unit of work reads through (tests ask it which server it is)."""
+        conn = getattr(self._inner, "_conn", None)
+        if not isinstance(conn, AsyncConnection):
+            raise RuntimeError("outside the unit of work")
+        return conn
+
+
+class RecordingUnitOfWork:
+    """A unit of work on the primary whose commits, made for an identified user, remember the WAL position."""
+
+    def __init__(self, inner: UnitOfWork, router: ReadRouter) -> None:
+        self._inner = inner
+        self._router = router
+
+    def __getattr__(self, name: str) -> Any:  # the repositories are the wrapped unit of work's
+        return getattr(self._inner, name)
+
+    async def __aenter__(self) -> UnitOfWork:
+        await self._inner.__aenter__()
+        return cast(UnitOfWork, self)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._inner.__aexit__(exc_type, exc, tb)
+
+    async def commit(self) -> None:
+        await self._inner.commit()
+        await self._router.remember_write()

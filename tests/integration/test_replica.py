@@ -1,0 +1,396 @@
+"""Browsing from the streaming replica (127.0.0.1:5433), decisions on the primary, read-your-writes by LSN.
+
+These run on the machine's real services. The replica is started through cluster/local/services.sh when it
+does not answer; one test stops it and starts it again. The test database is a throwaway one on the primary,
+which physical replication copies to the standby by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.bootstrap import catalog_service, connect
+from adapters.db import create_engine, uow_factory
+from adapters.db.migrate import upgrade
+from adapters.db.routing import (
+    PRIMARY,
+    REPLICA,
+    ReadRouter,
+    RedisWritePositions,
+    RoutedReadUnitOfWork,
+    acting_as,
+    create_replica_engine,
+    current_reader,
+    read_consistently,
+)
+from adapters.settings import Settings
+from deployments.base import ServiceDeployment
+from domain import errors
+from domain.booking import BookingService
+from domain.catalog import CatalogService, EventDraft
+from domain.model import Principal, Role, Session, User, new_id
+from domain.ports import EventFilter, UnitOfWork
+from tests.integration.it_support import FakeGateway, FixedClock
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "cluster" / "local" / "services.sh"
+PG_SERVER = os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_REPLICA = os.environ.get("EVENTBOOK_TEST_PG_REPLICA", "postgresql://postgres@127.0.0.1:5433/postgres")
+REDIS = os.environ.get("EVENTBOOK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def services(command: str) -> str:
+    done = subprocess.run([str(SCRIPT), command], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, f"services.sh {command} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def standby(dsn: str = PG_REPLICA) -> bool:
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=2) as conn:
+            row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+            return bool(row and row[0])
+    except psycopg.OperationalError:
+        return False
+
+
+def on_replica(sql: str) -> None:
+    with psycopg.connect(PG_REPLICA, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql)
+
+
+def wait_for(check: Any, what: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout_s} s")
+        time.sleep(0.1)
+
+
+async def eventually(check: Any, what: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout_s} s")
+        await asyncio.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def replica_running() -> None:
+    try:
+        psycopg.connect(PG_SERVER, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at {PG_SERVER}: {exc}")
+    if not standby():
+        services("up")
+    assert standby(), "the replica did not come up"
+    on_replica("SELECT pg_wal_replay_resume()")  # in case an interrupted run left replay paused
+
+
+@pytest.fixture(scope="module")
+def databases(replica_running: None) -> Iterator[tuple[str, str]]:
+    """(primary, replica) async URLs of a migrated throwaway database, once the replica has it too."""
+    name = f"eventbook_rr_{secrets.token_hex(6)}"
+    server = make_url(PG_SERVER)
+    admin = psycopg.connect(PG_SERVER, autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        primary = server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+        upgrade(primary)
+        replica = make_url(PG_REPLICA).set(drivername="postgresql+psycopg", database=name)
+        replica_dsn = replica.set(drivername="postgresql").render_as_string(hide_password=False)
+
+        def migrated_there() -> bool:
+            try:
+                with psycopg.connect(replica_dsn, connect_timeout=2) as conn:
+                    return conn.execute("SELECT to_regclass('events') IS NOT NULL").fetchone() == (True,)
+            except psycopg.OperationalError:
+                return False
+
+        wait_for(migrated_there, "replication of the test database")
+        yield primary, replica.render_as_string(hide_password=False)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+async def engines(databases: tuple[str, str]) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
+    primary = create_engine(databases[0], pool_size=5)
+    replica = create_replica_engine(databases[1], pool_size=5)
+    yield primary, replica
+    await primary.dispose()
+    await replica.dispose()
+
+
+RUN_PREFIX = f"eventbook-test:{uuid.uuid4().hex}:"  # every router of this run shares it, like deployments do
+
+
+def redis_positions() -> RedisWritePositions:
+    return RedisWritePositions(REDIS, prefix=RUN_PREFIX, ttl_s=60)
+
+
+async def redis_answers() -> bool:
+    positions = redis_positions()
+    try:
+        await positions.last_write("nobody")
+        return True
+    except Exception:
+        return False
+    finally:
+        await positions.close()
+
+
+@pytest.fixture(params=["redis", "primary-fence"])
+async def fence(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """How a user's last write is found: remembered in Redis, or the primary's position at read time."""
+    if request.param == "redis" and not await redis_answers():
+        pytest.skip(f"no Redis at {REDIS}")
+    yield request.param
+
+
+def router_for(engines: tuple[AsyncEngine, AsyncEngine], fence: str, *, max_lag_s: float = 3600) -> ReadRouter:
+    """A router as one deployment replica builds it; several of them stand for several processes."""
+    positions = redis_positions() if fence == "redis" else None
+    return ReadRouter(primary=engines[0], replica=engines[1], max_lag_s=max_lag_s, positions=positions)
+
+
+class Spy:
+    """A read_uow factory that notes, for each unit of work, the router's target and what the server says."""
+
+    def __init__(self, router: ReadRouter) -> None:
+        self.router = router
+        self.answered: list[tuple[str, bool]] = []  # (target, pg_is_in_recovery())
+
+    def __call__(self) -> UnitOfWork:
+        return _SpiedUnitOfWork(self)  # type: ignore[return-value]
+
+
+class _SpiedUnitOfWork:
+    def __init__(self, spy: Spy) -> None:
+        self.spy = spy
+        self.routed: RoutedReadUnitOfWork = spy.router.routed()
+
+    async def __aenter__(self) -> UnitOfWork:
+        uow = await self.routed.__aenter__()
+        in_recovery = await self.routed.connection.scalar(text("SELECT pg_is_in_recovery()"))
+        assert self.routed.target is not None
+        self.spy.answered.append((self.routed.target, bool(in_recovery)))
+        return uow
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.routed.__aexit__(*exc)
+
+
+async def add_organizer(router: ReadRouter) -> Principal:
+    now = datetime.now(UTC)
+    user = User(new_id(), f"org-{new_id()}@example.com", "Org", Role.ORGANIZER, "not-a-hash", now)
+    session = Session(new_id(), user.id, now)
+    async with router.recording(uow_factory(router.primary))() as tx:
+        await tx.users.add(user)
+        await tx.sessions.add(session)
+        await tx.commit()
+    return Principal(user.id, user.role, session.id)
+
+
+def draft(title: str) -> EventDraft:
+    starts = datetime.now(UTC) + timedelta(days=30)
+    return EventDraft(
+        title=title,
+        description="made by a test",
+        category="music",
+        venue="Hall",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        capacity=50,
+        price_cents=1500,
+        currency="EUR",
+    )
+
+
+def catalog(router: ReadRouter, spy: Spy | None = None) -> CatalogService:
+    return CatalogService(
+        uow=router.recording(uow_factory(router.primary)), clock=FixedClock(), read_uow=spy or router.read_uow
+    )
+
+
+def replica_replayed_everything() -> bool:
+    with psycopg.connect(PG_SERVER, autocommit=True) as primary:
+        row = primary.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
+    assert row is not None
+    with psycopg.connect(PG_REPLICA, autocommit=True) as replica:
+        caught_up = replica.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (row[0],)).fetchone()
+    return caught_up == (True,)
+
+
+# --- the script ---------------------------------------------------------------------------------------------
+
+
+def test_make_services_twice_is_harmless(replica_running: None) -> None:
+    for _ in range(2):
+        done = subprocess.run(["make", "-s", "services"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert "postgresql replica: running on 5433" in done.stdout
+    assert "postgresql replica: streaming from 5432" in done.stdout
+    assert "database eventbook exists" in done.stdout
+    assert standby()
+
+
+# --- routing ------------------------------------------------------------------------------------------------
+
+
+async def test_a_list_read_is_answered_by_the_replica(engines: tuple[AsyncEngine, AsyncEngine]) -> None:
+    router = router_for(engines, "primary-fence", max_lag_s=5)
+    routed = router.routed()
+    async with routed as uow:
+        assert routed.target == REPLICA
+        assert await routed.connection.scalar(text("SELECT pg_is_in_recovery()")) is True
+        assert await routed.connection.scalar(text("SELECT inet_server_port()")) == make_url(PG_REPLICA).port
+        await uow.events.list_published(EventFilter(), None, 5)
+
+    spy = Spy(router)
+    await catalog(router, spy).list_events(EventFilter(category="music"), limit=5)
+    assert spy.answered == [(REPLICA, True)]
+
+
+async def test_a_users_reads_see_their_own_write_while_the_replica_lags(
+    engines: tuple[AsyncEngine, AsyncEngine], fence: str
+) -> None:
+    writer, reader = router_for(engines, fence), router_for(engines, fence)  # two processes of a deployment
+    organizer = await add_organizer(writer)
+    title = f"Replica test {uuid.uuid4().hex[:8]}"
+    on_replica("SELECT pg_wal_replay_pause()")  # the replica receives the write but does not apply it yet
+    try:
+        with acting_as(organizer.user_id):
+            created = await catalog(writer).create_event(organizer, draft(title))
+
+        spy = Spy(reader)
+        with acting_as(organizer.user_id):
+            page = await catalog(reader, spy).list_events(EventFilter(q=title))
+            seen = await catalog(reader, spy).get_event(created.id, viewer=organizer)
+        assert [e.id for e in page.items] == [created.id]
+        assert seen.title == title
+        assert spy.answered == [(PRIMARY, False), (PRIMARY, False)]
+
+        # Anyone else is served by the replica, a snapshot that may be (here: is) a little behind.
+        spy = Spy(reader)
+        anonymous = await catalog(reader, spy).list_events(EventFilter(q=title))
+        assert anonymous.items == []
+        assert spy.answered == [(REPLICA, True)]
+    finally:
+        on_replica("SELECT pg_wal_replay_resume()")
+
+    # Once the replica has replayed the write, the user's reads go back to it.
+    await eventually(lambda: asyncio.to_thread(replica_replayed_everything), "replay of the write")
+    spy = Spy(reader)
+    with acting_as(organizer.user_id):
+        page = await catalog(reader, spy).list_events(EventFilter(q=title))
+    assert [e.id for e in page.items] == [created.id]
+    assert spy.answered == [(REPLICA, True)]
+    if fence == "redis":
+        assert reader.positions is not None
+        assert await reader.positions.last_write(organizer.user_id) is not None
+
+
+async def test_a_miss_on_the_replica_is_read_again_on_the_primary(engines: tuple[AsyncEngine, AsyncEngine]) -> None:
+    """A session made with no reader known (at login) is not fenced: the miss is retried on the primary."""
+    router = router_for(engines, "redis") if await redis_answers() else router_for(engines, "primary-fence")
+    on_replica("SELECT pg_wal_replay_pause()")
+    try:
+        buyer = await add_organizer(router)  # written anonymously, like a login
+        spy = Spy(router)
+        bookings = BookingService(
+            uow=router.recording(uow_factory(router.primary)), read_uow=spy, gateway=FakeGateway(), clock=FixedClock()
+        )
+        page = await read_consistently(buyer.user_id, lambda: bookings.list(buyer))
+        assert page.items == []
+        if router.positions is not None:  # no remembered write: the replica is tried first, then the primary
+            assert spy.answered == [(REPLICA, True), (PRIMARY, False)]
+        # Outside read_consistently the same read is a plain miss.
+        with pytest.raises(errors.Unauthenticated) if router.positions is not None else _no_error():
+            with acting_as(buyer.user_id):
+                await bookings.list(buyer)
+    finally:
+        on_replica("SELECT pg_wal_replay_resume()")
+
+
+class _no_error:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+async def test_reads_use_the_primary_and_health_is_degraded_while_the_replica_is_down(
+    databases: tuple[str, str], engines: tuple[AsyncEngine, AsyncEngine]
+) -> None:
+    settings = Settings(database_url=databases[0], replica_url=databases[1], redis_url=None)
+    infra = await connect(settings, prepare=False)
+    deployment = ServiceDeployment()
+    deployment.infra = infra
+    assert infra.router is not None
+    assert (await deployment.health())["replica"] == "ok"
+    router = router_for(engines, "primary-fence", max_lag_s=5)
+    services("stop")
+    try:
+        assert not standby()
+        health = await deployment.health()
+        assert health["database"] == "ok"
+        assert health["replica"] == "degraded"
+
+        page = await catalog_service(infra).list_events(EventFilter(), limit=5)
+        assert page.items is not None
+        spy = Spy(router)
+        await catalog(router, spy).list_events(EventFilter(), limit=5)
+        await catalog(router, spy).list_events(EventFilter(), limit=5)
+        assert spy.answered == [(PRIMARY, False), (PRIMARY, False)]
+    finally:
+        services("up")
+    assert standby()
+
+    async def healthy_again() -> bool:
+        return (await deployment.health())["replica"] == "ok"
+
+    await eventually(healthy_again, "health reporting the restarted replica")
+    assert infra.router is not None
+    await infra.router.dispose()
+    await infra.engine.dispose()
+
+
+# --- the deployments run each request on behalf of its caller -----------------------------------------------
+
+
+class _Probe(ServiceDeployment):
+    async def mine(self, principal: Principal, *, limit: int = 20) -> str | None:
+        return current_reader()
+
+    async def page(self, event_id: str, *, viewer: Principal | None = None) -> str | None:
+        return current_reader()
+
+    async def anonymous(self, flt: EventFilter) -> str | None:
+        return current_reader()
+
+
+async def test_deployment_requests_run_as_their_principal() -> None:
+    probe = _Probe()
+    someone = Principal("user-1", Role.CUSTOMER, "session-1")
+    assert await probe.mine(someone) == "user-1"
+    assert await probe.page("event-1", viewer=someone) == "user-1"
+    assert await probe.page("event-1") is None
+    assert await probe.anonymous(EventFilter()) is None
+    assert current_reader() is None
