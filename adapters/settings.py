@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "demo-only-placeholder-secret-change-me"  # noqa: S105 - the documented placeholder that forces demo mode
+PLACEHOLDER_SECRET = "demo-only-placeholder-secret-change-me"  # noqa: S105  # nosec B105  # the documented placeholder that forces demo mode
 
 
 class Settings(BaseSettings):
