@@ -26,7 +26,7 @@ status: $(STAMP)  ## what Serve runs, deployment by deployment (Ray keeps its da
 test: check frontend-test frontend frontend-e2e-deps  ## the whole suite, as CI runs it
 	$(BIN)/pytest -q -p no:cacheprovider
 
-check: lint typecheck
+check: lint typecheck security
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -84,6 +84,11 @@ services-stop:  ## stop what `make services` started (the replica)
 
 run-stack: services  ## `make run` on the full stack: PostgreSQL primary and replica, Redis, RabbitMQ
 	$(STACK_ENV) $(MAKE) run
+
+# Security lint: bandit (configured in pyproject.toml) on the code that ships.
+.PHONY: security
+security: $(STAMP)  ## bandit on domain/ adapters/ deployments/ ingress/
+	$(BIN)/bandit -c pyproject.toml -q -r domain adapters deployments ingress
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
