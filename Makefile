@@ -90,5 +90,18 @@ run-stack: services  ## `make run` on the full stack: PostgreSQL primary and rep
 security: $(STAMP)  ## bandit on domain/ adapters/ deployments/ ingress/
 	$(BIN)/bandit -c pyproject.toml -q -r domain adapters deployments ingress
 
+# Beyond one machine (cluster/README.md): KubeRay manifests, and a real two-node Ray cluster on this machine.
+.PHONY: cluster-manifests cluster-local cluster-local-stop
+cluster-manifests: $(STAMP)  ## regenerate cluster/kuberay/rayservice.yaml (+ Grafana ConfigMap) from serve_config.yaml
+	$(BIN)/python cluster/generate.py
+
+cluster-local: $(STAMP)  ## head + worker Ray nodes here, serve deploy, where replicas run, lose the worker, recover
+	$(BIN)/python cluster/local_cluster.py up
+	$(BIN)/python cluster/local_cluster.py failover
+	@echo "still running (two nodes again): make cluster-local-stop stops it and drops its database"
+
+cluster-local-stop: $(STAMP)  ## stop the nodes of `make cluster-local` (only their processes), drop its database
+	$(BIN)/python cluster/local_cluster.py down
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
