@@ -255,6 +255,8 @@ def up(http_port: int = 8000, env_overrides: dict[str, str] | None = None, recor
         except OSError as exc:
             raise SystemExit(f"port {http_port} is taken; set EVENTBOOK_HTTP_PORT to a free one") from exc
     overrides = dict(env_overrides or {})
+    # A small pool per replica (6+ replicas share one PostgreSQL, with other people's tests on this machine).
+    overrides.setdefault("EVENTBOOK_DB_POOL_SIZE", os.environ.get("EVENTBOOK_DB_POOL_SIZE", "4"))
     given = overrides.pop("EVENTBOOK_DATABASE_URL", None) or os.environ.get("EVENTBOOK_DATABASE_URL")
     database_url = given or create_database()  # a dedicated database unless one is configured
     root = Path(tempfile.mkdtemp(prefix="ebray-"))  # short: Ray's unix socket paths live under it

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.timeout(420)
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[lc.Cluster]:
-    clocks = {**FAST_CLOCKS, "EVENTBOOK_HOLD_MINUTES": "0.3"}
+    clocks = {**FAST_CLOCKS, "EVENTBOOK_HOLD_MINUTES": "0.3", "EVENTBOOK_DB_POOL_SIZE": "3"}
     started = lc.up(lc.free_port(), env_overrides=clocks, record=False)  # cleans up itself if it fails
     try:
         yield started
