@@ -107,8 +107,11 @@ def auth_service(infra: Infrastructure) -> AuthService:
 
 
 def catalog_service(infra: Infrastructure) -> CatalogService | CachedCatalog:
-    service = CatalogService(uow=infra.uow, clock=infra.clock, read_uow=infra.read_uow)
-    return CachedCatalog(service, CatalogCache(infra.redis)) if infra.settings.redis_url else service
+    routed = CatalogService(uow=infra.uow, clock=infra.clock, read_uow=infra.read_uow)
+    if not infra.settings.redis_url:
+        return routed
+    primary = CatalogService(uow=infra.uow, clock=infra.clock)  # fills the cache: never a lagging copy
+    return CachedCatalog(routed, CatalogCache(infra.redis), fill=primary)
 
 
 def booking_service(infra: Infrastructure, gateway: PaymentGateway) -> BookingService:

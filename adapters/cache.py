@@ -106,32 +106,41 @@ class CatalogCache:
 
 
 class CachedCatalog:
-    """The catalog service with its public reads served from Redis when it can; writes go straight through."""
+    """The catalog service with its public reads served from Redis when it can; writes go straight through.
 
-    def __init__(self, service: CatalogService, cache: CatalogCache) -> None:
+    Copies are filled from `fill`, a service reading the primary: a replica a few milliseconds behind could
+    otherwise file a pre-change copy under the new generation. While Redis is away, reads go to `service`
+    (which may browse a replica).
+    """
+
+    def __init__(self, service: CatalogService, cache: CatalogCache, *, fill: CatalogService | None = None) -> None:
         self._service = service
         self._cache = cache
+        self._fill = fill or service
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._service, name)
 
     async def get_event(self, event_id: str, *, viewer: Principal | None = None) -> Event:
         generation = await self._cache.generation()
-        if generation is not None and (hit := await self._cache.get(generation, f"event:{event_id}")):
+        if generation is None:
+            return await self._service.get_event(event_id, viewer=viewer)
+        if hit := await self._cache.get(generation, f"event:{event_id}"):
             return _decode(hit)
-        event = await self._service.get_event(event_id, viewer=viewer)
-        if generation is not None and event.status is not EventStatus.DRAFT:  # drafts are for their owner only
+        event = await self._fill.get_event(event_id, viewer=viewer)
+        if event.status is not EventStatus.DRAFT:  # drafts are for their owner only
             await self._cache.keep(generation, f"event:{event_id}", _encode(event))
         return event
 
     async def list_events(self, flt: EventFilter, *, limit: int = 20, cursor: str | None = None) -> Page[Event]:
         generation = await self._cache.generation()
+        if generation is None:
+            return await self._service.list_events(flt, limit=limit, cursor=cursor)
         key = "list:" + json.dumps([asdict(flt), limit, cursor], default=str, sort_keys=True)
-        if generation is not None and (hit := await self._cache.get(generation, key)):
+        if hit := await self._cache.get(generation, key):
             data = json.loads(hit)
             return Page([_decode(item) for item in data["items"]], data["next_cursor"])
-        page = await self._service.list_events(flt, limit=limit, cursor=cursor)
-        if generation is not None:
-            body = json.dumps({"items": [_encode(e) for e in page.items], "next_cursor": page.next_cursor})
-            await self._cache.keep(generation, key, body)
+        page = await self._fill.list_events(flt, limit=limit, cursor=cursor)
+        body = json.dumps({"items": [_encode(e) for e in page.items], "next_cursor": page.next_cursor})
+        await self._cache.keep(generation, key, body)
         return page

@@ -30,6 +30,8 @@ FAST_CLOCKS = {
     "EVENTBOOK_SANDBOX_SLOW_CARD_DELAY_S": "6",
     "EVENTBOOK_SETTLE_AFTER_S": "3",
     "EVENTBOOK_REAPER_INTERVAL_S": "0.5",
+    # Small pools: this app shares the machine's PostgreSQL (100 connections) with the cluster test's app.
+    "EVENTBOOK_DB_POOL_SIZE": "4",
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import pytest_asyncio
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -39,14 +40,15 @@ def pg_url() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def pg_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    # Package scope: its 40 connections close when the integration tests end, before the e2e app needs some.
     engine = create_engine(pg_url, pool_size=40)
     yield engine
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def pg_uow(pg_engine: AsyncEngine) -> UnitOfWorkFactory:
     return uow_factory(pg_engine)
 
