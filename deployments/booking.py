@@ -10,6 +10,7 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from adapters.bootstrap import booking_service
+from deployments import metrics
 from deployments.base import ServiceDeployment
 from deployments.calls import call, returns_domain_errors
 from deployments.payment import PaymentClient
@@ -33,7 +34,7 @@ class Booking(ServiceDeployment):
         rounds = 0
         while True:
             try:
-                await settlement.reap_expired()
+                metrics.holds_expired(await settlement.reap_expired())
                 await settlement.reconcile()
                 if rounds % 1800 == 0:
                     await settlement.purge_idempotency_keys(idempotency.KEEP_FOR)
@@ -51,10 +52,12 @@ class Booking(ServiceDeployment):
             checks["payment"] = "down"
         return checks
 
+    @metrics.observe_hold
     @returns_domain_errors
     async def hold(self, *args: Any, **kwargs: Any) -> Any:
         return await self.service.hold(*args, **kwargs)
 
+    @metrics.observe_payment
     @returns_domain_errors
     async def pay(self, *args: Any, **kwargs: Any) -> Any:
         return await self.service.pay(*args, **kwargs)
@@ -77,4 +80,6 @@ class Booking(ServiceDeployment):
 
     async def settle_now(self) -> int:
         """Run one settlement round at once (tests and operators); returns bookings released or settled."""
-        return await self.service.settlement.reap_expired() + await self.service.settlement.reconcile()
+        expired = await self.service.settlement.reap_expired()
+        metrics.holds_expired(expired)
+        return expired + await self.service.settlement.reconcile()

@@ -11,12 +11,14 @@ from ray import serve
 from adapters.messaging.mailers import FileMailer, SmtpMailer
 from adapters.messaging.rabbit import RabbitConsumer, RabbitTransport, Topology
 from adapters.messaging.relay import InProcessTransport, OutboxRelay, Transport
+from deployments import metrics
 from deployments.base import ServiceDeployment
 from domain.notifications import CONSUMER, Mailer, NotificationService
 
 log = logging.getLogger("eventbook.messaging")
 
 IDLE_S = 0.5
+BACKLOG_EVERY_S = 5.0  # how often the outbox backlog gauge is refreshed
 BACKOFF_S = 2.0
 
 
@@ -44,8 +46,13 @@ class Messaging(ServiceDeployment):
         self._task = asyncio.get_running_loop().create_task(self._relay_forever())
 
     async def _relay_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        measured_at = -BACKLOG_EVERY_S
         while True:
             try:
+                if loop.time() - measured_at >= BACKLOG_EVERY_S:
+                    measured_at = loop.time()
+                    metrics.outbox_backlog(await self.relay.backlog())
                 sent = await self.relay.relay_once()
                 await asyncio.sleep(0 if sent else IDLE_S)
             except Exception as error:  # broker or database away: the messages wait in the outbox
