@@ -23,7 +23,7 @@ run: $(STAMP) frontend/dist/index.html  ## start the platform on http://localhos
 status: $(STAMP)  ## what Serve runs, deployment by deployment (Ray keeps its dashboard token in ~/.ray)
 	RAY_AUTH_MODE=token $(BIN)/serve status
 
-test: check frontend-test frontend frontend-e2e-deps  ## the whole suite, as CI runs it
+test: check frontend-test frontend frontend-e2e-deps prometheus-deps  ## the whole suite, as CI runs it
 	$(BIN)/pytest -q -p no:cacheprovider
 
 check: lint typecheck security
@@ -102,6 +102,26 @@ cluster-local: $(STAMP)  ## head + worker Ray nodes here, serve deploy, where re
 
 cluster-local-stop: $(STAMP)  ## stop the nodes of `make cluster-local` (only their processes), drop its database
 	$(BIN)/python cluster/local_cluster.py down
+
+# Observability and load (loadtests/RESULTS.md): Prometheus over Ray's metrics, Locust, the on-sale benchmark.
+.PHONY: monitor prometheus-deps loadtest bench-onsale
+LOAD_URL ?= http://localhost:8000
+SEATS ?= 2000
+BUYERS ?= 500
+
+prometheus-deps:  ## Debian's prometheus (the observability tests start one): install it with apt when missing
+	@command -v prometheus >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus)
+
+monitor:  ## Prometheus on :9091 scraping the running `make run` (Ray's service discovery); prints the URLs
+	cluster/prometheus/monitor.sh
+
+loadtest: $(STAMP)  ## Locust's mix (loadtests/locust.conf) against `make run`, then the targets check
+	@mkdir -p loadtests/results
+	$(BIN)/locust --config loadtests/locust.conf -H $(LOAD_URL)
+	$(BIN)/python loadtests/check.py loadtests/results/mix_stats.csv
+
+bench-onsale: $(STAMP)  ## SEATS seats, BUYERS buyers at once: against `make run`, then one uvicorn process; the ratio
+	$(BIN)/python -m loadtests.bench_onsale --target both --url $(LOAD_URL) --seats $(SEATS) --buyers $(BUYERS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

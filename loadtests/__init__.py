@@ -1,0 +1,1 @@
+"""Load tests, the on-sale benchmark and the helpers they share (see RESULTS.md)."""

@@ -1,0 +1,351 @@
+"""On-sale benchmark: N buyers at once want the S seats of one event (`make bench-onsale`).
+
+Every buyer registers and logs in beforehand (not timed). Then, all at once, each buyer holds 1–4 seats and pays with
+the sandbox card 4242…, again and again, until the event is sold out (a refusal that says fewer seats are left is
+retried with that many). The run reports seats sold against capacity — from the buyers' confirmed bookings and from
+the organizer's sales view, which must both equal capacity exactly —, paid bookings per second, p50/p99 of each step,
+and (against Serve) the running replicas per deployment over time, from the dashboard's Serve REST API.
+
+    python -m loadtests.bench_onsale --target serve      # against `make run` on http://localhost:8000
+    python -m loadtests.bench_onsale --target uvicorn    # the same ingress and domain code in ONE uvicorn process
+    python -m loadtests.bench_onsale --target both       # serve, then uvicorn, and the ratio
+
+`uvicorn` runs loadtests/inprocess.py (build_app() over LocalBackend and the real services of adapters.bootstrap)
+on a fresh PostgreSQL database made for the run and dropped after (`--pg`, default the machine's 127.0.0.1:5432).
+Exit status 1 when seats sold differ from capacity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from loadtests import raystate
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "loadtests" / "results"
+PASSWORD = "correct horse battery"
+CARD = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
+RETRYABLE = {502, 503, 504}
+
+
+@dataclass
+class Run:
+    target: str
+    base_url: str
+    seats: int
+    buyers: int
+    seats_sold_by_buyers: int = 0
+    seats_sold_by_platform: int = -1
+    seats_available_after: int = -1
+    paid_bookings: int = 0
+    duration_s: float = 0.0
+    paid_per_s: float = 0.0
+    steps: dict[str, dict[str, float]] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    replicas: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        return self.seats_sold_by_buyers == self.seats == self.seats_sold_by_platform and not self.seats_available_after
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.latencies: dict[str, list[float]] = {"hold": [], "pay": [], "hold+pay": []}
+        self.statuses: Counter[str] = Counter()
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        out = {}
+        for step, values in self.latencies.items():
+            if values:
+                ordered = sorted(values)
+                out[step] = {
+                    "count": len(ordered),
+                    "p50_ms": round(statistics.median(ordered) * 1000, 1),
+                    "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
+                    "max_ms": round(ordered[-1] * 1000, 1),
+                }
+        return out
+
+
+async def _post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
+    """POST, retrying (same body and Idempotency-Key) when the platform says it is busy or slow."""
+    for attempt in range(6):
+        try:
+            response = await client.post(url, **kwargs)
+        except httpx.TransportError:
+            if attempt == 5:
+                raise
+        else:
+            if response.status_code not in RETRYABLE or attempt == 5:
+                return response
+        await asyncio.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+async def register(client: httpx.AsyncClient, gate: asyncio.Semaphore) -> dict[str, str]:
+    email = f"buyer-{uuid.uuid4().hex[:12]}@example.org"
+    async with gate:
+        r = await _post(client, "/api/auth/register", json={"email": email, "password": PASSWORD, "name": "Buyer"})
+        assert r.status_code in (201, 409), r.text  # 409: a retry after a slow answer that did register
+        r = await _post(client, "/api/auth/login", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def organizer(client: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
+    r = await _post(client, "/api/auth/login", json={"email": email, "password": password})
+    assert r.status_code == 200, f"organizer login: {r.status_code} {r.text}"
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def create_event(client: httpx.AsyncClient, auth: dict[str, str], seats: int) -> str:
+    body = {
+        "title": f"On-sale bench {secrets.token_hex(3)}",
+        "description": "everyone wants a seat",
+        "category": "music",
+        "venue": "Bench Arena",
+        "starts_at": "2031-10-01T19:00:00Z",
+        "ends_at": "2031-10-01T23:00:00Z",
+        "capacity": seats,
+        "price_cents": 5000,
+        "currency": "EUR",
+    }
+    r = await _post(client, "/api/events", json=body, headers=auth)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def buyer(
+    client: httpx.AsyncClient, auth: dict[str, str], event_id: str, start: asyncio.Event, rec: Recorder
+) -> int:
+    """Buy 1–4 seats at a time until the event is sold out; return the seats this buyer paid for."""
+    await start.wait()
+    bought = 0
+    want = random.randint(1, 4)
+    while True:
+        began = time.perf_counter()
+        hold = await _post(
+            client,
+            "/api/bookings",
+            json={"event_id": event_id, "quantity": want},
+            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        held_at = time.perf_counter()
+        rec.latencies["hold"].append(held_at - began)
+        rec.statuses[f"hold {hold.status_code}"] += 1
+        if hold.status_code == 409:
+            left = int(hold.json()["error"].get("details", {}).get("seats_available", 0))
+            if left <= 0:
+                return bought
+            want = min(left, 4)
+            continue
+        if hold.status_code != 201:
+            return bought
+        booking = hold.json()
+        pay = await _post(
+            client,
+            f"/api/bookings/{booking['id']}/pay",
+            json=CARD,
+            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        done = time.perf_counter()
+        rec.latencies["pay"].append(done - held_at)
+        rec.statuses[f"pay {pay.status_code}"] += 1
+        if pay.status_code == 200 and pay.json()["status"] == "confirmed":
+            rec.latencies["hold+pay"].append(done - began)
+            bought += booking["quantity"]
+        want = random.randint(1, 4)
+
+
+async def sample_replicas(dashboard: str, out: list[dict[str, Any]], t0: float, every_s: float) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        while True:
+            try:
+                r = await client.get(f"{dashboard}/api/serve/applications/", headers=raystate.auth_headers())
+                deployments = r.json()["applications"]["eventbook"]["deployments"]
+                counts = {n: sum(x["state"] == "RUNNING" for x in d["replicas"]) for n, d in deployments.items()}
+                out.append({"t_s": round(time.perf_counter() - t0, 1), **counts})
+            except Exception as error:  # the dashboard is a help: a missed sample is not a failed run
+                out.append({"t_s": round(time.perf_counter() - t0, 1), "error": repr(error)[:80]})
+            await asyncio.sleep(every_s)
+
+
+async def run(
+    target: str,
+    base_url: str,
+    *,
+    seats: int,
+    buyers: int,
+    organizer_login: tuple[str, str],
+    dashboard: str | None,
+    register_concurrency: int,
+) -> Run:
+    result = Run(target, base_url, seats, buyers)
+    limits = httpx.Limits(max_connections=buyers + 10, max_keepalive_connections=buyers + 10)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+        gate = asyncio.Semaphore(register_concurrency)
+        t = time.perf_counter()
+        auths = await asyncio.gather(*(register(client, gate) for _ in range(buyers)))
+        print(f"[{target}] {buyers} buyers registered and logged in in {time.perf_counter() - t:.1f} s", flush=True)
+        org = await organizer(client, *organizer_login)
+        event_id = await create_event(client, org, seats)
+        rec, start = Recorder(), asyncio.Event()
+        tasks = [asyncio.create_task(buyer(client, a, event_id, start, rec)) for a in auths]
+        t0 = time.perf_counter()
+        sampler = asyncio.create_task(sample_replicas(dashboard, result.replicas, t0, 2.0)) if dashboard else None
+        start.set()
+        bought = await asyncio.gather(*tasks)
+        result.duration_s = round(time.perf_counter() - t0, 2)
+        if sampler:
+            await asyncio.sleep(0)  # let a last sample land if one was due
+            sampler.cancel()
+        result.seats_sold_by_buyers = sum(bought)
+        result.paid_bookings = len(rec.latencies["hold+pay"])
+        result.paid_per_s = round(result.paid_bookings / result.duration_s, 1) if result.duration_s else 0.0
+        result.steps = rec.summary()
+        result.statuses = dict(sorted(rec.statuses.items()))
+        event = (await client.get(f"/api/events/{event_id}")).json()
+        result.seats_available_after = int(event["seats_available"])
+        sales = (await client.get("/api/organizer/events?limit=20", headers=org)).json()["items"]
+        result.seats_sold_by_platform = next(s["seats_sold"] for s in sales if s["event"]["id"] == event_id)
+    return result
+
+
+def print_run(r: Run) -> None:
+    verdict = "EXACT" if r.exact else "MISMATCH"
+    print(
+        f"[{r.target}] seats sold {r.seats_sold_by_buyers} (platform says {r.seats_sold_by_platform}) of "
+        f"{r.seats}, {r.seats_available_after} left: {verdict}; {r.paid_bookings} paid bookings in "
+        f"{r.duration_s} s = {r.paid_per_s} paid bookings/s"
+    )
+    for step, s in r.steps.items():
+        print(f"[{r.target}]   {step:9} n={s['count']:<6g} p50 {s['p50_ms']:>8} ms   p99 {s['p99_ms']:>8} ms")
+    print(f"[{r.target}]   answers: {r.statuses}")
+    if r.replicas:
+        changes = [s for i, s in enumerate(r.replicas) if i == 0 or _counts(s) != _counts(r.replicas[i - 1])]
+        for sample in changes:
+            print(f"[{r.target}]   replicas at {sample['t_s']:>6} s: {_counts(sample)}")
+
+
+def _counts(sample: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in sample.items() if k != "t_s"}
+
+
+@contextmanager
+def inprocess_server(pg: str, port: int) -> Any:
+    """One uvicorn process serving build_app() over LocalBackend, on a fresh database dropped afterwards."""
+    import psycopg
+
+    name = f"eventbook_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {
+        **os.environ,
+        "EVENTBOOK_DATABASE_URL": f"{pg.rsplit('/', 1)[0]}/{name}",
+        "EVENTBOOK_VAR_DIR": str(RESULTS / "inprocess-var"),
+    }
+    for key in ("EVENTBOOK_REPLICA_URL", "EVENTBOOK_REDIS_URL", "EVENTBOOK_AMQP_URL"):
+        env.pop(key, None)  # the same plain setup as the Serve run of the benchmark: PostgreSQL only
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = (RESULTS / "inprocess.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loadtests.inprocess", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the in-process server did not start; see {log.name}")
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        with psycopg.connect(pg, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", choices=["serve", "uvicorn", "both"], default="serve")
+    parser.add_argument("--url", default="http://localhost:8000", help="the Serve app (default: `make run`)")
+    parser.add_argument("--seats", type=int, default=2000)
+    parser.add_argument("--buyers", type=int, default=500)
+    parser.add_argument("--register-concurrency", type=int, default=4, help="buyers registering at once (setup)")
+    parser.add_argument("--dashboard", default="auto", help="Ray dashboard for replica counts; 'auto' or 'none'")
+    parser.add_argument(
+        "--pg", default=os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
+    parser.add_argument("--port", type=int, default=8077, help="port of the uvicorn server")
+    parser.add_argument("--organizer", default="organizer@example.com")
+    parser.add_argument("--organizer-password", default="organizer-pass-123")
+    parser.add_argument("--json", type=Path, default=RESULTS / "onsale.json")
+    args = parser.parse_args(argv)
+
+    common = {
+        "seats": args.seats,
+        "buyers": args.buyers,
+        "organizer_login": (args.organizer, args.organizer_password),
+        "register_concurrency": args.register_concurrency,
+    }
+    runs: list[Run] = []
+    if args.target in ("serve", "both"):
+        dashboard = None
+        if args.dashboard == "auto":
+            try:
+                dashboard = raystate.dashboard_url(raystate.session_dir())
+            except OSError:
+                dashboard = None
+        elif args.dashboard != "none":
+            dashboard = args.dashboard
+        runs.append(asyncio.run(run("serve", args.url, dashboard=dashboard, **common)))
+        print_run(runs[-1])
+    if args.target in ("uvicorn", "both"):
+        with inprocess_server(args.pg, args.port) as url:
+            runs.append(asyncio.run(run("uvicorn", url, dashboard=None, **common)))
+        print_run(runs[-1])
+    if len(runs) == 2 and runs[1].paid_per_s:
+        serve, local = runs
+        print(
+            f"Serve / one uvicorn process: paid bookings/s {serve.paid_per_s / local.paid_per_s:.2f}x; "
+            + "; ".join(
+                f"{step} p50 {serve.steps[step]['p50_ms'] / local.steps[step]['p50_ms']:.2f}x "
+                f"p99 {serve.steps[step]['p99_ms'] / local.steps[step]['p99_ms']:.2f}x"
+                for step in ("hold", "pay")
+                if step in serve.steps and step in local.steps
+            )
+        )
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps([asdict(r) | {"exact": r.exact} for r in runs], indent=2) + "\n")
+    print(f"results: {args.json}")
+    return 0 if all(r.exact for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
