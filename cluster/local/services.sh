@@ -166,12 +166,22 @@ replica_start() {
     as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_LOG" -w -t 60 start >/dev/null 9>&-
 }
 
+replica_streams_within() {  # replica_streams_within <seconds>
+    for ((i = 0; i < $1 * 4; i++)); do
+        if replica_streaming >/dev/null 2>&1; then return 0; fi
+        sleep 0.25
+    done
+    return 1
+}
+
 replica_up() {
+    if ! replica_running && replica_ready && [[ $(psql_replica -c "SELECT pg_is_in_recovery()") == t ]]; then
+        # Port 5433 belongs to the machine: a standby another checkout started gives way to this checkout's.
+        say "postgresql replica: a standby not started from $REPLICA_DIR answers on $REPLICA_PORT; replacing it"
+        replica_stop
+    fi
     if replica_running; then
         say "postgresql replica: running on $REPLICA_PORT"
-    elif replica_ready && [[ $(psql_replica -c "SELECT pg_is_in_recovery()") == t ]]; then
-        say "postgresql replica: a standby not started from $REPLICA_DIR already answers on $REPLICA_PORT; using it"
-        return 0
     else
         if [[ ! -f $REPLICA_DIR/PG_VERSION ]] || ! replica_matches_primary; then
             replica_create
@@ -182,7 +192,15 @@ replica_up() {
     fi
     wait_until 60 "the PostgreSQL replica" replica_ready
     [[ $(psql_replica -c "SELECT pg_is_in_recovery()") == t ]] || die "port $REPLICA_PORT answers but is not a standby"
-    wait_until 60 "streaming replication" replica_streaming
+    if ! replica_streams_within 20; then
+        # Its slot was taken over (another checkout's replica) and the WAL it needs is gone: copy afresh.
+        say "postgresql replica: not streaming; rebuilding it from a new base backup"
+        replica_stop
+        replica_create
+        replica_start
+        wait_until 60 "the PostgreSQL replica" replica_ready
+        wait_until 60 "streaming replication" replica_streaming
+    fi
     say "postgresql replica: streaming from $PRIMARY_PORT"
 }
 
@@ -190,6 +208,12 @@ replica_stop() {
     if replica_running; then
         say "postgresql replica: stopping"
         as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -m fast -w -t 60 stop >/dev/null
+    elif replica_ready && [[ $(psql_replica -c "SELECT pg_is_in_recovery()") == t ]]; then
+        # Port 5433 belongs to the machine, not to a checkout: stop the standby another checkout started.
+        local elsewhere
+        elsewhere=$(psql_replica -c "SHOW data_directory")
+        say "postgresql replica: stopping the standby started from $elsewhere"
+        as_postgres "$PG_BIN/pg_ctl" -D "$elsewhere" -m fast -w -t 60 stop >/dev/null
     else
         say "postgresql replica: not running"
     fi
