@@ -150,7 +150,7 @@ async def buyer(
         )
         held_at = time.perf_counter()
         rec.latencies["hold"].append(held_at - began)
-        rec.statuses[f"hold {hold.status_code}"] += 1
+        rec.statuses[f"hold {_answer(hold)}"] += 1
         if hold.status_code == 409:
             left = int(hold.json()["error"].get("details", {}).get("seats_available", 0))
             if left <= 0:
@@ -168,11 +168,21 @@ async def buyer(
         )
         done = time.perf_counter()
         rec.latencies["pay"].append(done - held_at)
-        rec.statuses[f"pay {pay.status_code}"] += 1
+        rec.statuses[f"pay {_answer(pay)}"] += 1
         if pay.status_code == 200 and pay.json()["status"] == "confirmed":
             rec.latencies["hold+pay"].append(done - began)
             bought += booking["quantity"]
         want = random.randint(1, 4)
+
+
+def _answer(response: httpx.Response) -> str:
+    """The status, with the error's code when there is one (409 sold_out, 409 hold_expired…)."""
+    if response.status_code < 400:
+        return str(response.status_code)
+    try:
+        return f"{response.status_code} {response.json()['error']['code']}"
+    except (ValueError, KeyError, TypeError):
+        return str(response.status_code)
 
 
 async def sample_replicas(dashboard: str, out: list[dict[str, Any]], t0: float, every_s: float) -> None:
