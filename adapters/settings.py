@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -89,7 +88,3 @@ def sync_url(url: str) -> str:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
-
-
-def is_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true")

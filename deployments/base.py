@@ -17,7 +17,7 @@ from domain.model import Principal
 
 log = logging.getLogger("eventbook.deployments")
 
-NOT_REQUESTS = frozenset({"health", "check_health", "settle_now"})
+NOT_REQUESTS = frozenset({"health", "check_health"})
 
 
 def on_behalf_of_caller(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:

@@ -77,9 +77,3 @@ class Booking(ServiceDeployment):
     @returns_domain_errors
     async def list(self, *args: Any, **kwargs: Any) -> Any:
         return await self.service.list(*args, **kwargs)
-
-    async def settle_now(self) -> int:
-        """Run one settlement round at once (tests and operators); returns bookings released or settled."""
-        expired = await self.service.settlement.reap_expired()
-        metrics.holds_expired(expired)
-        return expired + await self.service.settlement.reconcile()
