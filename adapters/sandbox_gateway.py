@@ -46,7 +46,10 @@ class SandboxGateway:
             "settles_at": now + self._slow_delay if card.number == SLOW_CARD else now,
         }
         async with self._engine.begin() as conn:
-            await conn.execute(self._insert(conn).values(**row).on_conflict_do_nothing(index_elements=["key"]))
+            stmt = self._insert(conn).values(**row).on_conflict_do_nothing(index_elements=["key"])
+            inserted = (await conn.execute(stmt.returning(sandbox_charges.c.key))).first() is not None
+        if inserted and row["status"] != "processing":  # a new charge, decided at once: no need to read it back
+            return ChargeResult(key, str(row["status"]), str(row["reference"]), decline, card.last4)
         while True:  # the slow card answers only once it settles; the caller's timeout decides how long it waits
             result, settles_at = await self._read(key)
             if result.status != "processing":

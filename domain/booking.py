@@ -56,19 +56,22 @@ class BookingService:
             if record is not None:
                 return idempotency.replay(record, request_hash)
             try:
-                booking = await self._take_seats(uow, principal, event_id, quantity, now)
+                booking = await self._new_hold(uow, principal, event_id, quantity, now)
+                view = booking_view(booking)
+                await uow.idempotency.complete(principal.user_id, key, idempotency.success(view))
+                # The seat decision comes last, so the event's row lock, which every buyer of this event waits
+                # for in turn, is held for this one statement and the commit; sold out undoes all of the above.
+                await self._take_seats(uow, event_id, quantity)
             except errors.DomainError as error:
                 refused = error
             else:
-                view = booking_view(booking)
-                await uow.idempotency.complete(principal.user_id, key, idempotency.success(view))
                 await uow.commit()
                 return view
         # Nothing was written; remember the refusal (sold out, say) so the same key answers the same.
         await self._remember(principal.user_id, key, request_hash, refused)
         raise refused
 
-    async def _take_seats(
+    async def _new_hold(
         self, uow: UnitOfWork, principal: Principal, event_id: str, quantity: int, now: datetime
     ) -> Booking:
         event = await uow.events.get(event_id)
@@ -79,11 +82,6 @@ class BookingService:
             raise errors.RateLimited(
                 f"At most {self.policy.max_open_holds_per_user} unpaid holds at a time.", retry_after=60
             )
-        # The seat decision: one conditional UPDATE on the primary (see EventRepository.try_reserve).
-        if await uow.events.try_reserve(event_id, quantity) is None:
-            current = await uow.events.get(event_id)
-            left = current.seats_available if current else 0
-            raise errors.SoldOut(f"Only {left} seats are left for this event.", seats_available=left)
         booking = Booking(
             id=new_id(),
             event_id=event_id,
@@ -97,6 +95,14 @@ class BookingService:
         )
         await uow.bookings.add(booking)
         return booking
+
+    @staticmethod
+    async def _take_seats(uow: UnitOfWork, event_id: str, quantity: int) -> None:
+        # The seat decision: one conditional UPDATE on the primary (see EventRepository.try_reserve).
+        if await uow.events.try_reserve(event_id, quantity) is None:
+            current = await uow.events.get(event_id)
+            left = current.seats_available if current else 0
+            raise errors.SoldOut(f"Only {left} seats are left for this event.", seats_available=left)
 
     async def pay(
         self,
@@ -116,14 +122,26 @@ class BookingService:
         request_hash = idempotency.fingerprint("pay", body)
         now = self._clock.now()
         card = Card.parse(card_number, exp_month, exp_year, cvc, now=now)
+        charge_key = f"{booking_id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
         async with self._uow() as uow:
             await require_session(uow, principal)
             record = await uow.idempotency.claim(principal.user_id, key, request_hash, now, now + idempotency.LEASE)
             if record is not None:
                 return idempotency.replay(record, request_hash)
-            await uow.commit()  # the key is ours while the charge runs: a duplicate gets 409 in progress
+            refused: errors.DomainError | None = None
+            try:
+                booking = await self._begin_charge(uow, principal, booking_id, charge_key, now)
+            except errors.DomainError as error:
+                refused = error
+            else:
+                # One commit makes the key ours while the charge runs (a duplicate gets 409 in progress) and
+                # names the charge on the booking (the reconciler settles it if this process dies).
+                await uow.commit()
+        if refused is not None:
+            await self._remember(principal.user_id, key, request_hash, refused)
+            raise refused
         try:
-            view = await self._charge_and_confirm(principal, booking_id, card, key)
+            view = await self._charge_and_confirm(principal, booking, card, key, charge_key)
         except errors.DomainError as error:
             await self._settle_key(principal.user_id, key, error)
             raise
@@ -132,40 +150,43 @@ class BookingService:
             raise
         return view
 
+    async def _begin_charge(
+        self, uow: UnitOfWork, principal: Principal, booking_id: str, charge_key: str, now: datetime
+    ) -> Booking:
+        """Lock the booking and name this charge on it, unless it is paid already or another charge is in flight."""
+        booking = await self._own_for_update(uow, principal, booking_id)
+        if booking.charge_key in (None, charge_key) and not _paid(booking):
+            booking.ensure_payable(now)
+            booking.start_charge(charge_key, now)
+            await uow.bookings.save(booking)
+        return booking
+
     async def _charge_and_confirm(
-        self, principal: Principal, booking_id: str, card: Card, key: str, *, settled: bool = False
+        self, principal: Principal, booking: Booking, card: Card, key: str, charge_key: str, *, settled: bool = False
     ) -> dict[str, Any]:
-        charge_key = f"{booking_id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
-        now = self._clock.now()
-        async with self._uow() as uow:
-            booking = await self._own_for_update(uow, principal, booking_id)
-            foreign = booking.charge_key not in (None, charge_key)
-            paid = booking.status is BookingStatus.CONFIRMED and booking.payment is not None
-            if not foreign and not paid:
-                booking.ensure_payable(now)
-                booking.start_charge(charge_key, now)
-                await uow.bookings.save(booking)
-                await uow.commit()
-        if paid:
+        if _paid(booking):
             # Confirmed already: by this very charge (settled by the reconciler before this retry), or not.
             result = await self._gateway.settle(charge_key)
             if not result.succeeded:
                 raise errors.BookingNotPending("This booking is already paid.", status=booking.status.value)
-            return await self._record_charge(principal, booking_id, charge_key, result, key)
-        if foreign:
+            return await self._record_charge(principal, booking.id, charge_key, result, key)
+        if booking.charge_key != charge_key:
             if settled:
                 raise errors.PaymentInProgress()
             # An earlier attempt under another key left a charge of unknown outcome: settle it first.
-            await self.settlement.settle_charge(booking_id)
-            return await self._charge_and_confirm(principal, booking_id, card, key, settled=True)
+            await self.settlement.settle_charge(booking.id)
+            async with self._uow() as uow:
+                booking = await self._begin_charge(uow, principal, booking.id, charge_key, self._clock.now())
+                await uow.commit()
+            return await self._charge_and_confirm(principal, booking, card, key, charge_key, settled=True)
         try:
             result = await self._gateway.charge(
                 key=charge_key, amount_cents=booking.amount_cents, currency=booking.currency, card=card
             )
         except errors.Overloaded:
-            await self.settlement.forget_charge(booking_id, charge_key)  # refused before it ran: nothing charged
+            await self.settlement.forget_charge(booking.id, charge_key)  # refused before it ran: nothing charged
             raise
-        return await self._record_charge(principal, booking_id, charge_key, result, key)
+        return await self._record_charge(principal, booking.id, charge_key, result, key)
 
     async def _record_charge(
         self, principal: Principal, booking_id: str, charge_key: str, result: ChargeResult, key: str
@@ -280,3 +301,7 @@ class BookingService:
         if booking is None or booking.user_id != principal.user_id:
             raise errors.NotFound("No such booking.")
         return booking
+
+
+def _paid(booking: Booking) -> bool:
+    return booking.status is BookingStatus.CONFIRMED and booking.payment is not None

@@ -17,12 +17,14 @@ bearer = HTTPBearer(auto_error=False, description="The access token from /api/au
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def get_backend(request: Request) -> Backend:
+# The dependencies are `async def` though they never await: FastAPI runs a plain `def` dependency in a thread
+# pool, a hand-off every request would pay for (a JWT check takes microseconds on the event loop).
+async def get_backend(request: Request) -> Backend:
     backend: Backend = request.app.state.backend
     return backend
 
 
-def get_settings(request: Request) -> Any:
+async def get_settings(request: Request) -> Any:
     return request.app.state.settings
 
 
@@ -31,14 +33,14 @@ def _tokens(request: Request) -> JwtTokens:
     return tokens
 
 
-def current_principal(request: Request, credentials: Credentials) -> Principal:
+async def current_principal(request: Request, credentials: Credentials) -> Principal:
     """The caller proven by the bearer token; 401 `unauthenticated` when missing or invalid."""
     if credentials is None:
         raise errors.Unauthenticated("A bearer token is required.")
     return _tokens(request).decode_access(credentials.credentials)
 
 
-def optional_principal(request: Request, credentials: Credentials) -> Principal | None:
+async def optional_principal(request: Request, credentials: Credentials) -> Principal | None:
     """The caller if a valid token came along; public routes ignore a missing or stale one."""
     if credentials is None:
         return None

@@ -38,11 +38,20 @@ class Repository:
             await self._conn.execute(insert(outbox), rows)
 
     async def _upsert(self, table: Table, values: dict[str, Any], key: str = "id") -> None:
-        stmt = self._insert(table).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[key], set_={name: stmt.excluded[name] for name in values if name != key}
-        )
-        await self._conn.execute(stmt)
+        cache_key = (self._conn.dialect.name, table.name, key, tuple(values))
+        stmt = _UPSERTS.get(cache_key)
+        if stmt is None:
+            # Built once per table and column set; the values travel as parameters, so each call skips
+            # building the statement and SQLAlchemy reuses its compiled form.
+            stmt = self._insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[key], set_={name: stmt.excluded[name] for name in values if name != key}
+            )
+            _UPSERTS[cache_key] = stmt
+        await self._conn.execute(stmt, values)
+
+
+_UPSERTS: dict[tuple[str, str, str, tuple[str, ...]], Any] = {}
 
 
 def after_desc(at: ColumnElement[Any], row_id: ColumnElement[Any], position: Position) -> ColumnElement[bool]:

@@ -23,9 +23,9 @@ def _with_payment() -> Select[Any]:
 
 class SqlBookingRepository(Repository):
     async def add(self, booking: Booking) -> None:
-        await self._conn.execute(insert(bookings).values(**row_values(booking, exclude=("payment",))))
+        await self._conn.execute(insert(bookings), row_values(booking, exclude=("payment",)))
         if booking.payment is not None:
-            await self._conn.execute(insert(payments).values(**row_values(booking.payment)))
+            await self._conn.execute(insert(payments), row_values(booking.payment))
         await self._write_messages(booking)
 
     async def get(self, booking_id: str) -> Booking | None:
