@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create the virtualenv and install the project with its dev tools
 
-run: $(STAMP) frontend/dist/index.html  ## start the platform on http://localhost:8000 (embedded SQLite and demo data unless configured)
-	$(BIN)/serve run serve_config.yaml
+SERVE_MODE ?= default
+run: $(STAMP) frontend/dist/index.html  ## start the platform on http://localhost:8000 (embedded SQLite and demo data unless configured); SERVE_MODE=throughput puts HAProxy in front
+	SERVE_BIN=$(BIN)/serve cluster/local/serve_run.sh $(SERVE_MODE)
 
 status: $(STAMP)  ## what Serve runs, deployment by deployment (Ray keeps its dashboard token in ~/.ray)
 	RAY_AUTH_MODE=token $(BIN)/serve status
@@ -104,10 +105,11 @@ cluster-local-stop: $(STAMP)  ## stop the nodes of `make cluster-local` (only th
 	$(BIN)/python cluster/local_cluster.py down
 
 # Observability and load (loadtests/RESULTS.md): Prometheus over Ray's metrics, Locust, the on-sale benchmark.
-.PHONY: monitor prometheus-deps loadtest bench-onsale
+.PHONY: monitor prometheus-deps loadtest bench-onsale bench-catalog
 LOAD_URL ?= http://localhost:8000
 SEATS ?= 2000
 BUYERS ?= 500
+READERS ?= 64
 
 prometheus-deps:  ## Debian's prometheus (the observability tests start one): install it with apt when missing
 	@command -v prometheus >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus)
@@ -122,6 +124,9 @@ loadtest: $(STAMP)  ## Locust's mix (loadtests/locust.conf) against `make run`, 
 
 bench-onsale: $(STAMP)  ## SEATS seats, BUYERS buyers at once: against `make run`, then one uvicorn process; the ratio
 	$(BIN)/python -m loadtests.bench_onsale --target both --url $(LOAD_URL) --seats $(SEATS) --buyers $(BUYERS)
+
+bench-catalog: $(STAMP)  ## READERS anonymous readers of the catalog for 20 s: against `make run`, then one uvicorn process; the ratio
+	$(BIN)/python -m loadtests.bench_catalog --target both --url $(LOAD_URL) --clients $(READERS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,8 @@ Every buyer registers and logs in beforehand (not timed). Then, all at once, eac
 the sandbox card 4242…, again and again, until the event is sold out (a refusal that says fewer seats are left is
 retried with that many). The run reports seats sold against capacity — from the buyers' confirmed bookings and from
 the organizer's sales view, which must both equal capacity exactly —, paid bookings per second, p50/p99 of each step,
-and (against Serve) the running replicas per deployment over time, from the dashboard's Serve REST API.
+and (against Serve) the running replicas per deployment over time, from the dashboard's Serve REST API, until they
+are back where they started (the autoscaler's way down) or `--watch-after` seconds have passed.
 
     python -m loadtests.bench_onsale --target serve      # against `make run` on http://localhost:8000
     python -m loadtests.bench_onsale --target uvicorn    # the same ingress and domain code in ONE uvicorn process
@@ -23,26 +24,22 @@ import json
 import os
 import random
 import secrets
-import statistics
-import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 
 from loadtests import raystate
+from loadtests.httpload import percentiles, post, request, session
+from loadtests.inprocess import RESULTS, inprocess_server
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "loadtests" / "results"
 PASSWORD = "correct horse battery"
 CARD = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
-RETRYABLE = {502, 503, 504}
 
 
 @dataclass
@@ -72,51 +69,26 @@ class Recorder:
         self.statuses: Counter[str] = Counter()
 
     def summary(self) -> dict[str, dict[str, float]]:
-        out = {}
-        for step, values in self.latencies.items():
-            if values:
-                ordered = sorted(values)
-                out[step] = {
-                    "count": len(ordered),
-                    "p50_ms": round(statistics.median(ordered) * 1000, 1),
-                    "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
-                    "max_ms": round(ordered[-1] * 1000, 1),
-                }
-        return out
+        return {step: percentiles(values) for step, values in self.latencies.items() if values}
 
 
-async def _post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
-    """POST, retrying (same body and Idempotency-Key) when the platform says it is busy or slow."""
-    for attempt in range(6):
-        try:
-            response = await client.post(url, **kwargs)
-        except httpx.TransportError:
-            if attempt == 5:
-                raise
-        else:
-            if response.status_code not in RETRYABLE or attempt == 5:
-                return response
-        await asyncio.sleep(0.2 * 2**attempt)
-    raise AssertionError("unreachable")
-
-
-async def register(client: httpx.AsyncClient, gate: asyncio.Semaphore) -> dict[str, str]:
+async def register(client: aiohttp.ClientSession, gate: asyncio.Semaphore) -> dict[str, str]:
     email = f"buyer-{uuid.uuid4().hex[:12]}@example.org"
     async with gate:
-        r = await _post(client, "/api/auth/register", json={"email": email, "password": PASSWORD, "name": "Buyer"})
-        assert r.status_code in (201, 409), r.text  # 409: a retry after a slow answer that did register
-        r = await _post(client, "/api/auth/login", json={"email": email, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+        r = await post(client, "/api/auth/register", json={"email": email, "password": PASSWORD, "name": "Buyer"})
+        assert r.status in (201, 409), r.body  # 409: a retry after a slow answer that did register
+        r = await post(client, "/api/auth/login", json={"email": email, "password": PASSWORD})
+        assert r.status == 200, r.body
+    return {"Authorization": f"Bearer {r.body['access_token']}"}
 
 
-async def organizer(client: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
-    r = await _post(client, "/api/auth/login", json={"email": email, "password": password})
-    assert r.status_code == 200, f"organizer login: {r.status_code} {r.text}"
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+async def organizer(client: aiohttp.ClientSession, email: str, password: str) -> dict[str, str]:
+    r = await post(client, "/api/auth/login", json={"email": email, "password": password})
+    assert r.status == 200, f"organizer login: {r.status} {r.body}"
+    return {"Authorization": f"Bearer {r.body['access_token']}"}
 
 
-async def create_event(client: httpx.AsyncClient, auth: dict[str, str], seats: int) -> str:
+async def create_event(client: aiohttp.ClientSession, auth: dict[str, str], seats: int) -> str:
     body = {
         "title": f"On-sale bench {secrets.token_hex(3)}",
         "description": "everyone wants a seat",
@@ -128,13 +100,13 @@ async def create_event(client: httpx.AsyncClient, auth: dict[str, str], seats: i
         "price_cents": 5000,
         "currency": "EUR",
     }
-    r = await _post(client, "/api/events", json=body, headers=auth)
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
+    r = await post(client, "/api/events", json=body, headers=auth)
+    assert r.status == 201, r.body
+    return str(r.body["id"])
 
 
 async def buyer(
-    client: httpx.AsyncClient, auth: dict[str, str], event_id: str, start: asyncio.Event, rec: Recorder
+    client: aiohttp.ClientSession, auth: dict[str, str], event_id: str, start: asyncio.Event, rec: Recorder
 ) -> int:
     """Buy 1–4 seats at a time until the event is sold out; return the seats this buyer paid for."""
     await start.wait()
@@ -142,7 +114,7 @@ async def buyer(
     want = random.randint(1, 4)
     while True:
         began = time.perf_counter()
-        hold = await _post(
+        hold = await post(
             client,
             "/api/bookings",
             json={"event_id": event_id, "quantity": want},
@@ -150,52 +122,48 @@ async def buyer(
         )
         held_at = time.perf_counter()
         rec.latencies["hold"].append(held_at - began)
-        rec.statuses[f"hold {_answer(hold)}"] += 1
-        if hold.status_code == 409:
-            left = int(hold.json()["error"].get("details", {}).get("seats_available", 0))
+        rec.statuses[f"hold {hold.label()}"] += 1
+        if hold.code == "sold_out":
+            left = int(hold.body["error"].get("details", {}).get("seats_available", 0))
             if left <= 0:
                 return bought
             want = min(left, 4)
             continue
-        if hold.status_code != 201:
+        if hold.status != 201:
             return bought
-        booking = hold.json()
-        pay = await _post(
+        pay = await post(
             client,
-            f"/api/bookings/{booking['id']}/pay",
+            f"/api/bookings/{hold.body['id']}/pay",
             json=CARD,
             headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
         )
         done = time.perf_counter()
         rec.latencies["pay"].append(done - held_at)
-        rec.statuses[f"pay {_answer(pay)}"] += 1
-        if pay.status_code == 200 and pay.json()["status"] == "confirmed":
+        rec.statuses[f"pay {pay.label()}"] += 1
+        if pay.status == 200 and pay.body["status"] == "confirmed":
             rec.latencies["hold+pay"].append(done - began)
-            bought += booking["quantity"]
+            bought += int(hold.body["quantity"])
         want = random.randint(1, 4)
 
 
-def _answer(response: httpx.Response) -> str:
-    """The status, with the error's code when there is one (409 sold_out, 409 hold_expired…)."""
-    if response.status_code < 400:
-        return str(response.status_code)
-    try:
-        return f"{response.status_code} {response.json()['error']['code']}"
-    except (ValueError, KeyError, TypeError):
-        return str(response.status_code)
-
-
 async def sample_replicas(dashboard: str, out: list[dict[str, Any]], t0: float, every_s: float) -> None:
-    async with httpx.AsyncClient(timeout=10) as client:
-        while True:
-            try:
-                r = await client.get(f"{dashboard}/api/serve/applications/", headers=raystate.auth_headers())
-                deployments = r.json()["applications"]["eventbook"]["deployments"]
-                counts = {n: sum(x["state"] == "RUNNING" for x in d["replicas"]) for n, d in deployments.items()}
-                out.append({"t_s": round(time.perf_counter() - t0, 1), **counts})
-            except Exception as error:  # the dashboard is a help: a missed sample is not a failed run
-                out.append({"t_s": round(time.perf_counter() - t0, 1), "error": repr(error)[:80]})
-            await asyncio.sleep(every_s)
+    while True:
+        try:
+            counts = await asyncio.to_thread(raystate.replicas, dashboard)
+            out.append({"t_s": round(time.perf_counter() - t0, 1), **counts})
+        except Exception as error:  # the dashboard is a help: a missed sample is not a failed run
+            out.append({"t_s": round(time.perf_counter() - t0, 1), "error": repr(error)[:80]})
+        await asyncio.sleep(every_s)
+
+
+async def watch_scale_down(samples: list[dict[str, Any]], limit_s: float) -> None:
+    """After the sale: wait until the replica counts are back to the first sample's, or `limit_s` has passed."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        counted = [_counts(s) for s in samples if "error" not in s]
+        if counted and counted[-1] == counted[0] and any(c != counted[0] for c in counted):
+            return
+        await asyncio.sleep(1)
 
 
 async def run(
@@ -207,10 +175,10 @@ async def run(
     organizer_login: tuple[str, str],
     dashboard: str | None,
     register_concurrency: int,
+    watch_after_s: float = 0,
 ) -> Run:
     result = Run(target, base_url, seats, buyers)
-    limits = httpx.Limits(max_connections=buyers + 10, max_keepalive_connections=buyers + 10)
-    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+    async with session(base_url, connections=buyers + 10) as client:
         gate = asyncio.Semaphore(register_concurrency)
         t = time.perf_counter()
         auths = await asyncio.gather(*(register(client, gate) for _ in range(buyers)))
@@ -224,18 +192,21 @@ async def run(
         start.set()
         bought = await asyncio.gather(*tasks)
         result.duration_s = round(time.perf_counter() - t0, 2)
-        if sampler:
-            await asyncio.sleep(0)  # let a last sample land if one was due
-            sampler.cancel()
         result.seats_sold_by_buyers = sum(bought)
         result.paid_bookings = len(rec.latencies["hold+pay"])
         result.paid_per_s = round(result.paid_bookings / result.duration_s, 1) if result.duration_s else 0.0
         result.steps = rec.summary()
         result.statuses = dict(sorted(rec.statuses.items()))
-        event = (await client.get(f"/api/events/{event_id}")).json()
-        result.seats_available_after = int(event["seats_available"])
-        sales = (await client.get("/api/organizer/events?limit=20", headers=org)).json()["items"]
-        result.seats_sold_by_platform = next(s["seats_sold"] for s in sales if s["event"]["id"] == event_id)
+        event = await request(client, "GET", f"/api/events/{event_id}")
+        result.seats_available_after = int(event.body["seats_available"])
+        sales = await request(client, "GET", "/api/organizer/events?limit=20", headers=org)
+        result.seats_sold_by_platform = next(
+            x["seats_sold"] for x in sales.body["items"] if x["event"]["id"] == event_id
+        )
+    if sampler:
+        print(f"[{target}] sold out; watching the replicas for up to {watch_after_s:g} s", flush=True)
+        await watch_scale_down(result.replicas, watch_after_s)
+        sampler.cancel()
     return result
 
 
@@ -259,48 +230,6 @@ def _counts(sample: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in sample.items() if k != "t_s"}
 
 
-@contextmanager
-def inprocess_server(pg: str, port: int) -> Any:
-    """One uvicorn process serving build_app() over LocalBackend, on a fresh database dropped afterwards."""
-    import psycopg
-
-    name = f"eventbook_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(pg, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env = {
-        **os.environ,
-        "EVENTBOOK_DATABASE_URL": f"{pg.rsplit('/', 1)[0]}/{name}",
-        "EVENTBOOK_VAR_DIR": str(RESULTS / "inprocess-var"),
-    }
-    for key in ("EVENTBOOK_REPLICA_URL", "EVENTBOOK_REDIS_URL", "EVENTBOOK_AMQP_URL"):
-        env.pop(key, None)  # the same plain setup as the Serve run of the benchmark: PostgreSQL only
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    log = (RESULTS / "inprocess.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "loadtests.inprocess", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the in-process server did not start; see {log.name}")
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        with psycopg.connect(pg, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", choices=["serve", "uvicorn", "both"], default="serve")
@@ -315,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8077, help="port of the uvicorn server")
     parser.add_argument("--organizer", default="organizer@example.com")
     parser.add_argument("--organizer-password", default="organizer-pass-123")
+    parser.add_argument("--watch-after", type=float, default=150, help="seconds to watch the replicas scale down")
     parser.add_argument("--json", type=Path, default=RESULTS / "onsale.json")
     args = parser.parse_args(argv)
 
@@ -334,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                 dashboard = None
         elif args.dashboard != "none":
             dashboard = args.dashboard
-        runs.append(asyncio.run(run("serve", args.url, dashboard=dashboard, **common)))
+        runs.append(asyncio.run(run("serve", args.url, dashboard=dashboard, watch_after_s=args.watch_after, **common)))
         print_run(runs[-1])
     if args.target in ("uvicorn", "both"):
         with inprocess_server(args.pg, args.port) as url:

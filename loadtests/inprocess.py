@@ -1,6 +1,7 @@
 """The platform in ONE uvicorn process: the same ingress (build_app) and domain services as the Serve app, called
 in process through LocalBackend, with the same background work (settlement loop, outbox relay with the notifications
-consumer). The on-sale benchmark runs it to show what the Serve graph costs.
+consumer). The benchmarks (bench_onsale, bench_catalog) start it with `inprocess_server()`, on a fresh database, to
+show what the Serve graph costs.
 
     EVENTBOOK_DATABASE_URL=postgresql://… python -m loadtests.inprocess --port 8077
 """
@@ -10,9 +11,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -23,6 +31,9 @@ from adapters.settings import get_settings
 from domain.notifications import NotificationService
 from ingress.app import build_app
 from ingress.backend import LocalBackend
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "loadtests" / "results"
 
 
 class Healthy:
@@ -90,6 +101,48 @@ def create_app() -> FastAPI:
 
     app.router.lifespan_context = lifespan
     return app
+
+
+@contextlib.contextmanager
+def inprocess_server(pg: str, port: int) -> Iterator[str]:
+    """One uvicorn process serving build_app() over LocalBackend, on a fresh database dropped afterwards."""
+    import psycopg
+
+    name = f"eventbook_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {
+        **os.environ,
+        "EVENTBOOK_DATABASE_URL": f"{pg.rsplit('/', 1)[0]}/{name}",
+        "EVENTBOOK_VAR_DIR": str(RESULTS / "inprocess-var"),
+    }
+    for key in ("EVENTBOOK_REPLICA_URL", "EVENTBOOK_REDIS_URL", "EVENTBOOK_AMQP_URL"):
+        env.pop(key, None)  # the same plain setup as the Serve run of the benchmark: PostgreSQL only
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = (RESULTS / "inprocess.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loadtests.inprocess", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the in-process server did not start; see {log.name}")
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        with psycopg.connect(pg, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

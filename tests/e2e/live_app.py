@@ -36,17 +36,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(workdir: Path, env_overrides: dict[str, str]) -> LiveApp:
-    """`serve run` a copy of serve_config.yaml that differs only in its HTTP port; wait until /health is 200."""
+def start(workdir: Path, env_overrides: dict[str, str], mode: str = "default") -> LiveApp:
+    """`serve run` a copy of serve_config.yaml that differs only in its HTTP port, through `make run`'s launcher
+    (cluster/local/serve_run.sh) in the given SERVE_MODE; wait until /health is 200."""
     config = yaml.safe_load((ROOT / "serve_config.yaml").read_text())
     port = free_port()
     config["http_options"]["port"] = port
     config_path = workdir / "serve_config.yaml"
     config_path.write_text(yaml.safe_dump(config))
     log_path = workdir / "serve.log"
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "EVENTBOOK_VAR_DIR": str(workdir / "var"), **env_overrides}
+    env = {
+        **os.environ,
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "EVENTBOOK_VAR_DIR": str(workdir / "var"),
+        "SERVE_BIN": str(SERVE),
+        **env_overrides,
+    }
     process = subprocess.Popen(
-        [str(SERVE), "run", str(config_path), "--address", "local"],
+        [str(ROOT / "cluster" / "local" / "serve_run.sh"), mode, str(config_path), "--address", "local"],
         cwd=ROOT,
         env=env,
         stdout=log_path.open("wb"),
