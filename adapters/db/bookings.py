@@ -32,7 +32,14 @@ class SqlBookingRepository(Repository):
         return await self._one(_with_payment().where(bookings.c.id == booking_id))
 
     async def get_for_update(self, booking_id: str) -> Booking | None:
-        return await self._one(self._locked(_with_payment().where(bookings.c.id == booking_id)))
+        """Lock the booking's row, then read it with its payment. Not in one statement: in READ COMMITTED, a
+        locking SELECT that waited for another transaction re-reads only the locked row, so a payment that
+        transaction inserted with the confirmation would be missing from the join."""
+        if self._on_postgres:
+            locked = select(bookings.c.id).where(bookings.c.id == booking_id).with_for_update()
+            if await self._conn.scalar(locked) is None:
+                return None
+        return await self._one(_with_payment().where(bookings.c.id == booking_id))
 
     async def save(self, booking: Booking) -> None:
         await self._upsert(bookings, row_values(booking, exclude=("payment",)))

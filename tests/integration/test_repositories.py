@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.db import create_engine, uow_factory
 from domain.booking import BookingService
 from domain.catalog import CatalogService
-from domain.model import BookingStatus, EventStatus
+from domain.model import Booking, BookingStatus, ChargeResult, EventStatus
 from domain.ports import EventFilter
+from domain.settlement import new_payment
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event, pay
 
 
@@ -94,6 +95,40 @@ async def test_a_users_bookings_come_newest_first_in_pages_with_their_payments(e
     assert paid["payment"]["card_last4"] == "4242"
     receipt = await service.receipt(buyer, booking_id=ids[1])
     assert receipt["payment_reference"] == paid["payment"]["reference"]
+
+
+async def test_a_booking_locked_after_waiting_for_its_confirmation_comes_with_the_payment(
+    pg_engine: AsyncEngine,
+) -> None:
+    """The reconciler confirms a charge while the paying request waits for the booking's row lock: the request must
+    see the payment that came with the confirmation (in READ COMMITTED a locking join that waited re-reads the
+    locked row only, and would pair the confirmed booking with no payment)."""
+    uow = uow_factory(pg_engine)
+    clock = FixedClock(datetime(2032, 1, 1, tzinfo=UTC))
+    event = await add_event(uow, capacity=5, now=clock.now())
+    [buyer] = await add_buyers(uow, 1, clock.now())
+    held = await BookingService(uow=uow, gateway=FakeGateway(), clock=clock).hold(
+        buyer, event_id=event.id, quantity=1, idempotency_key="h"
+    )
+    async with uow() as reconciler:
+        booking = await reconciler.bookings.get_for_update(held["id"])
+        assert booking is not None
+        booking.confirm(
+            new_payment(booking, ChargeResult("k", "succeeded", "ch_1", "", "4242"), clock.now()), clock.now()
+        )
+        await reconciler.bookings.save(booking)
+
+        async def request_side() -> Booking | None:
+            async with uow() as request:
+                return await request.bookings.get_for_update(held["id"])
+
+        waiting = asyncio.create_task(request_side())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # blocked on the row lock
+        await reconciler.commit()
+    seen = await waiting
+    assert seen is not None and seen.status is BookingStatus.CONFIRMED
+    assert seen.payment is not None and seen.payment.reference == "ch_1"
 
 
 async def test_organizers_see_their_events_newest_first_with_sales(engine: AsyncEngine) -> None:
