@@ -123,6 +123,7 @@ async def buyer(
         held_at = time.perf_counter()
         rec.latencies["hold"].append(held_at - began)
         rec.statuses[f"hold {hold.label()}"] += 1
+        rec.statuses["hold retries"] += hold.attempts - 1
         if hold.code == "sold_out":
             left = int(hold.body["error"].get("details", {}).get("seats_available", 0))
             if left <= 0:
@@ -140,6 +141,7 @@ async def buyer(
         done = time.perf_counter()
         rec.latencies["pay"].append(done - held_at)
         rec.statuses[f"pay {pay.label()}"] += 1
+        rec.statuses["pay retries"] += pay.attempts - 1
         if pay.status == 200 and pay.body["status"] == "confirmed":
             rec.latencies["hold+pay"].append(done - began)
             bought += int(hold.body["quantity"])

@@ -15,7 +15,9 @@ from typing import Any
 
 import aiohttp
 
-RETRYABLE = {502, 503, 504}
+# 408: Serve's proxy gave up at http_options.request_timeout_s (the work may or may not have happened; the same
+# Idempotency-Key makes the retry safe either way). 502/503/504: the platform is busy or a dependency is slow.
+RETRYABLE = {408, 502, 503, 504}
 ATTEMPTS = 8
 
 
@@ -23,6 +25,7 @@ ATTEMPTS = 8
 class Answer:
     status: int
     body: Any
+    attempts: int = 1
 
     @property
     def code(self) -> str:
@@ -57,6 +60,7 @@ async def post(client: aiohttp.ClientSession, url: str, **kwargs: Any) -> Answer
     for attempt in range(ATTEMPTS):
         try:
             answer = await request(client, "POST", url, **kwargs)
+            answer.attempts = attempt + 1
         except (aiohttp.ClientError, TimeoutError):
             if attempt == ATTEMPTS - 1:
                 raise
