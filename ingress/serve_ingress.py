@@ -10,6 +10,7 @@ from adapters.security import JwtTokens
 from adapters.settings import get_settings
 from ingress.app import build_app
 from ingress.backend import ServeBackend
+from ingress.route_metrics import RouteMetrics
 
 
 @serve.deployment(name="Api")
@@ -32,6 +33,7 @@ class Api:
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         app = build_app()
+        app.add_middleware(RouteMetrics)  # per-route requests and latency, behind either proxy
         app.state.settings = self.settings
         app.state.tokens = JwtTokens.from_settings(self.settings)
         app.state.backend = self.backend

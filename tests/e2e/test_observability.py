@@ -128,6 +128,11 @@ def test_prometheus_scrapes_serve_and_business_metrics(prometheus: str) -> None:
         timeout=5,
     ).json()["data"]["result"]
     assert "/api/bookings" in {r["metric"].get("route") for r in by_route}
+    ingress_counts = 'ray_eventbook_http_requests_total{application="eventbook"}'  # ingress/route_metrics.py
+    _wait(lambda: value(f"sum({ingress_counts})") > 0, METRICS_WAIT_S, f"no {ingress_counts} in Prometheus")
+    per_route = f"sum by (route) ({ingress_counts})"
+    routes = httpx.get(f"{prometheus}/api/v1/query", params={"query": per_route}, timeout=5).json()["data"]["result"]
+    assert "/api/bookings/{id}/pay" in {r["metric"].get("route") for r in routes}
 
 
 @pytest.mark.parametrize("dashboard", sorted(p.name for p in (ROOT / "cluster/grafana").glob("*.json")))
