@@ -17,14 +17,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create the virtualenv and install the project with its dev tools
 
-SERVE_MODE ?= default
-run: $(STAMP) frontend/dist/index.html  ## start the platform on http://localhost:8000 (embedded SQLite and demo data unless configured); SERVE_MODE=throughput puts HAProxy in front
+SERVE_MODE ?= throughput
+run: $(STAMP) frontend/dist/index.html  ## start the platform on http://localhost:8000 (embedded SQLite and demo data unless configured), HAProxy in front; SERVE_MODE=default uses Serve's Python proxy
 	SERVE_BIN=$(BIN)/serve cluster/local/serve_run.sh $(SERVE_MODE)
 
 status: $(STAMP)  ## what Serve runs, deployment by deployment (Ray keeps its dashboard token in ~/.ray)
 	RAY_AUTH_MODE=token $(BIN)/serve status
 
-test: check frontend-test frontend frontend-e2e-deps prometheus-deps  ## the whole suite, as CI runs it
+test: check frontend-test frontend frontend-e2e-deps prometheus-deps haproxy-deps  ## the whole suite, as CI runs it
 	$(BIN)/pytest -q -p no:cacheprovider
 
 check: lint typecheck security
@@ -105,11 +105,14 @@ cluster-local-stop: $(STAMP)  ## stop the nodes of `make cluster-local` (only th
 	$(BIN)/python cluster/local_cluster.py down
 
 # Observability and load (loadtests/RESULTS.md): Prometheus over Ray's metrics, Locust, the on-sale benchmark.
-.PHONY: monitor prometheus-deps loadtest bench-onsale bench-catalog
+.PHONY: monitor prometheus-deps haproxy-deps loadtest bench-onsale bench-catalog
 LOAD_URL ?= http://localhost:8000
 SEATS ?= 2000
 BUYERS ?= 500
 READERS ?= 64
+
+haproxy-deps:  ## Debian's haproxy (`make run` puts it in front of Serve): install it with apt when missing
+	@command -v haproxy >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy)
 
 prometheus-deps:  ## Debian's prometheus (the observability tests start one): install it with apt when missing
 	@command -v prometheus >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus)

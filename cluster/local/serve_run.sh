@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# `make run`: serve run serve_config.yaml. `make run SERVE_MODE=throughput`: Ray Serve's throughput mode with
-# HAProxy in front (loadtests/RESULTS.md has the figures of both modes and why the default stays the default).
+# `make run`: serve run serve_config.yaml in Ray Serve's throughput mode, HAProxy in front (about twice the
+# throughput of Serve's Python proxy on 2 cores: loadtests/RESULTS.md). `make run SERVE_MODE=default`: the Python proxy.
 #
-#   cluster/local/serve_run.sh [default|throughput] [serve run arguments…]   (default arguments: serve_config.yaml)
+#   cluster/local/serve_run.sh [throughput|default] [serve run arguments…]   (default arguments: serve_config.yaml)
 #
 # Throughput mode uses Debian's haproxy (installed here with apt when missing) and gives HAProxy's metrics and stats
 # listeners free ports of their own: Ray's defaults (:9101, :8404) are the same for every instance, so a second app
 # on the machine (a test run next to `make run`) could not start.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mode=${1:-default}
+mode=${1:-throughput}
 shift || true
 serve=${SERVE_BIN:-.venv/bin/serve}
 (($#)) || set -- serve_config.yaml
@@ -29,7 +29,7 @@ case $mode in
     echo "  HAProxy metrics http://127.0.0.1:$RAY_SERVE_HAPROXY_METRICS_PORT/metrics, stats port $RAY_SERVE_HAPROXY_STATS_PORT"
     ;;
   *)
-    echo "unknown SERVE_MODE '$mode' (default or throughput)" >&2
+    echo "unknown SERVE_MODE '$mode' (throughput or default)" >&2
     exit 2
     ;;
 esac

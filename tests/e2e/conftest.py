@@ -80,7 +80,9 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, database_url: str, proxie
         "EVENTBOOK_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{proxies.broker.port}/%2F",
         "EVENTBOOK_AMQP_PREFIX": proxies.amqp_prefix,
     }
-    app = start(tmp_path_factory.mktemp("serve"), {**stack, **FAST_CLOCKS})
+    # As `make run` starts it: behind HAProxy. EVENTBOOK_E2E_SERVE_MODE=default runs the suite on Serve's Python proxy.
+    mode = os.environ.get("EVENTBOOK_E2E_SERVE_MODE", "throughput")
+    app = start(tmp_path_factory.mktemp("serve"), {**stack, **FAST_CLOCKS}, mode=mode)
     yield app
     stop(app)
 

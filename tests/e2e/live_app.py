@@ -36,7 +36,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(workdir: Path, env_overrides: dict[str, str], mode: str = "default") -> LiveApp:
+def start(workdir: Path, env_overrides: dict[str, str], mode: str = "throughput") -> LiveApp:
     """`serve run` a copy of serve_config.yaml that differs only in its HTTP port, through `make run`'s launcher
     (cluster/local/serve_run.sh) in the given SERVE_MODE; wait until /health is 200."""
     config = yaml.safe_load((ROOT / "serve_config.yaml").read_text())

@@ -122,12 +122,8 @@ def test_prometheus_scrapes_serve_and_business_metrics(prometheus: str) -> None:
     _wait(lambda: value(requests) > 0, METRICS_WAIT_S, f"no {requests} in Prometheus")
     _wait(lambda: value("sum(ray_eventbook_holds_created_total)") > 0, METRICS_WAIT_S, "no holds created counted")
     _wait(lambda: value("sum(ray_eventbook_bookings_confirmed_total)") > 0, METRICS_WAIT_S, "no confirmations")
-    by_route = httpx.get(
-        f"{prometheus}/api/v1/query",
-        params={"query": 'sum by (route) (ray_serve_num_http_requests_total{application="eventbook"})'},
-        timeout=5,
-    ).json()["data"]["result"]
-    assert "/api/bookings" in {r["metric"].get("route") for r in by_route}
+    # The session's app runs behind HAProxy, as `make run` does: Serve's own counter says route="/" there, the
+    # ingress's keeps the route template
     ingress_counts = 'ray_eventbook_http_requests_total{application="eventbook"}'  # ingress/route_metrics.py
     _wait(lambda: value(f"sum({ingress_counts})") > 0, METRICS_WAIT_S, f"no {ingress_counts} in Prometheus")
     per_route = f"sum by (route) ({ingress_counts})"
