@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import random
 import sys
 import time
@@ -26,7 +24,7 @@ from pathlib import Path
 import aiohttp
 
 from loadtests.httpload import percentiles, request, session
-from loadtests.inprocess import RESULTS, inprocess_server
+from loadtests.inprocess import RESULTS, add_target_arguments, inprocess_server, write_results
 
 LIST = "GET /api/events"
 PAGE = "GET /api/events/{id}"
@@ -98,15 +96,10 @@ def print_run(r: Run) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--target", choices=["serve", "uvicorn", "both"], default="both")
-    parser.add_argument("--url", default="http://localhost:8000", help="the Serve app (default: `make run`)")
+    add_target_arguments(parser, target="both")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
-    parser.add_argument(
-        "--pg", default=os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    )
-    parser.add_argument("--port", type=int, default=8077, help="port of the uvicorn server")
     parser.add_argument("--json", type=Path, default=RESULTS / "catalog.json")
     args = parser.parse_args(argv)
 
@@ -121,9 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         print_run(runs[-1])
     if len(runs) == 2 and runs[1].per_s:
         print(f"Serve / one uvicorn process: catalog reads/s {runs[0].per_s / runs[1].per_s:.2f}x (target >= 0.5)")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps([asdict(r) for r in runs], indent=2) + "\n")
-    print(f"results: {args.json}")
+    write_results(args.json, [asdict(r) for r in runs])
     return 0 if all(r.requests and not r.unexpected for r in runs) else 1
 
 

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import random
 import secrets
 import sys
@@ -36,7 +34,7 @@ import aiohttp
 
 from loadtests import raystate
 from loadtests.httpload import percentiles, post, request, session
-from loadtests.inprocess import RESULTS, inprocess_server
+from loadtests.inprocess import RESULTS, add_target_arguments, inprocess_server, write_results
 
 PASSWORD = "correct horse battery"
 CARD = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
@@ -234,16 +232,11 @@ def _counts(sample: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--target", choices=["serve", "uvicorn", "both"], default="serve")
-    parser.add_argument("--url", default="http://localhost:8000", help="the Serve app (default: `make run`)")
+    add_target_arguments(parser, target="serve")
     parser.add_argument("--seats", type=int, default=2000)
     parser.add_argument("--buyers", type=int, default=500)
     parser.add_argument("--register-concurrency", type=int, default=4, help="buyers registering at once (setup)")
     parser.add_argument("--dashboard", default="auto", help="Ray dashboard for replica counts; 'auto' or 'none'")
-    parser.add_argument(
-        "--pg", default=os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    )
-    parser.add_argument("--port", type=int, default=8077, help="port of the uvicorn server")
     parser.add_argument("--organizer", default="organizer@example.com")
     parser.add_argument("--organizer-password", default="organizer-pass-123")
     parser.add_argument("--watch-after", type=float, default=150, help="seconds to watch the replicas scale down")
@@ -283,9 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                 if step in serve.steps and step in local.steps
             )
         )
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps([asdict(r) | {"exact": r.exact} for r in runs], indent=2) + "\n")
-    print(f"results: {args.json}")
+    write_results(args.json, [asdict(r) | {"exact": r.exact} for r in runs])
     return 0 if all(r.exact for r in runs) else 1
 
 

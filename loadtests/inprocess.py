@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import secrets
 import subprocess
@@ -101,6 +102,22 @@ def create_app() -> FastAPI:
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, *, target: str) -> None:
+    """The options every benchmark shares: what to run against, the Serve app, and where the uvicorn run goes."""
+    parser.add_argument("--target", choices=["serve", "uvicorn", "both"], default=target)
+    parser.add_argument("--url", default="http://localhost:8000", help="the Serve app (default: `make run`)")
+    parser.add_argument(
+        "--pg", default=os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
+    parser.add_argument("--port", type=int, default=8077, help="port of the uvicorn server")
+
+
+def write_results(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"results: {path}")
 
 
 @contextlib.contextmanager
