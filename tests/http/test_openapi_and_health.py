@@ -46,11 +46,39 @@ def test_the_openapi_document_lists_every_route_of_the_contract(document: dict[s
     assert served == CONTRACT_ROUTES | EXTENSIONS
 
 
+# Sections of API.md's "Extensions" whose routes are not built yet, with the issue that builds them. Every other
+# route of the contract must be served.
+PENDING_EXTENSIONS = {
+    "On-sale: sale start, waiting room, purchase limits, waiting list": "issue 12",
+    "Ticket types, promo codes, tickets and check-in": "issue 13",
+}
+ROUTE = re.compile(r"`(GET|POST|PATCH|PUT|DELETE) (/[^`?\s]*)")
+
+
+def contract_sections() -> dict[str, str]:
+    """API.md cut into its base part ("") and one part per `## ` heading of its Extensions."""
+    base, _, extensions = API_MD.read_text().partition("# Extensions")
+    sections = {"": base}
+    for part in re.split(r"^## ", extensions, flags=re.MULTILINE)[1:]:
+        heading, _, body = part.partition("\n")
+        sections[heading.strip()] = body
+    return sections
+
+
 @pytest.mark.skipif(not API_MD.exists(), reason="the shared contract is not on this machine")
 def test_every_route_named_in_api_md_is_served(document: dict[str, Any]) -> None:
-    named = set(re.findall(r"`(GET|POST|PATCH|PUT|DELETE) (/[^`?\s]*)", API_MD.read_text()))
     served = {(method, path) for path, ops in document["paths"].items() for method in ops}
-    assert {(m.lower(), p) for m, p in named} <= served
+    for heading, text in contract_sections().items():
+        if heading in PENDING_EXTENSIONS:
+            continue
+        named = {(m.lower(), p) for m, p in ROUTE.findall(text)}
+        assert named <= served, (heading or "the base contract", sorted(named - served))
+
+
+@pytest.mark.skipif(not API_MD.exists(), reason="the shared contract is not on this machine")
+def test_the_pending_extensions_are_sections_of_api_md() -> None:
+    """The list above names real sections, so a renamed one is not skipped by mistake."""
+    assert set(PENDING_EXTENSIONS) <= set(contract_sections())
 
 
 def test_every_error_status_is_documented_with_the_error_body(document: dict[str, Any]) -> None:
