@@ -15,7 +15,7 @@ READ_ONLY = "eventbook_read_only"
 BUSY_TIMEOUT_MS = 30_000
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, pool_timeout_s: float = 30) -> AsyncEngine:
     """An engine for `postgresql+psycopg://…` or `sqlite+aiosqlite:///path`."""
     url = async_url(url)
     if url.startswith("sqlite"):
@@ -24,7 +24,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         url,
         pool_size=pool_size,
         max_overflow=0,  # the pool size is the hard bound on connections per process
-        pool_timeout=30,
+        pool_timeout=pool_timeout_s,
         pool_pre_ping=True,
         isolation_level="READ COMMITTED",
     )

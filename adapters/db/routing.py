@@ -274,17 +274,19 @@ class ReadRouter:
         async with self.primary.connect() as conn:
             return int((await conn.execute(_PRIMARY_LSN)).scalar_one())
 
-    async def remember_write(self) -> None:
+    async def remember_write(self, conn: AsyncConnection) -> None:
         """After a commit on the primary: remember the primary's position for the current reader, if any.
 
-        Read on a connection of its own after the commit returned, the insert position is past that commit.
+        Read on the committing unit of work's own connection, after its commit returned: the insert position is
+        then past that commit. Never on a connection of its own: the unit of work still holds its connection, and
+        taking a second one from the same pool deadlocks once every connection is held by a committer waiting for
+        another (on the full stack every pay waited out the pool timeout, then its retries met their own key).
         """
         user_id = current_reader()
         if user_id is None or self.positions is None:
             return
         try:
-            async with self.primary.connect() as conn:
-                lsn = int((await conn.execute(_PRIMARY_LSN)).scalar_one())
+            lsn = int((await conn.execute(_PRIMARY_LSN)).scalar_one())
             await self.positions.remember(user_id, lsn)
         except Exception:  # the write has committed; only the replica fence of this user is weakened
             log.warning("could not remember the write position of user %s", user_id, exc_info=True)
@@ -408,4 +410,6 @@ class RecordingUnitOfWork:
 
     async def commit(self) -> None:
         await self._inner.commit()
-        await self._router.remember_write()
+        connection = getattr(self._inner, "connection", None)
+        if isinstance(connection, AsyncConnection):
+            await self._router.remember_write(connection)

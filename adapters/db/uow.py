@@ -78,6 +78,11 @@ class SqlUnitOfWork:
         finally:
             await conn.close()
 
+    @property
+    def connection(self) -> AsyncConnection | None:
+        """The connection of the open unit of work (None outside it)."""
+        return self._conn
+
     async def commit(self) -> None:
         if self._conn is None:
             raise RuntimeError("commit() outside the unit of work")

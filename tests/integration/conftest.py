@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.db import create_engine, uow_factory
 from adapters.db.migrate import upgrade
 from domain.ports import UnitOfWorkFactory
+from tests.integration.replica_support import PG_REPLICA, on_replica, services, standby, wait_for
 
 PG_SERVER = os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -59,3 +60,45 @@ def sqlite_url(tmp_path: Path) -> str:
     path = tmp_path / "eventbook.db"
     upgrade(f"sqlite:///{path}")
     return f"sqlite+aiosqlite:///{path}"
+
+
+# --- the streaming replica (127.0.0.1:5433) ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def replica_running() -> None:
+    try:
+        psycopg.connect(PG_SERVER, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at {PG_SERVER}: {exc}")
+    if not standby():
+        services("up")
+    assert standby(), "the replica did not come up"
+    on_replica("SELECT pg_wal_replay_resume()")  # in case an interrupted run left replay paused
+
+
+@pytest.fixture(scope="module")
+def databases(replica_running: None) -> Iterator[tuple[str, str]]:
+    """(primary, replica) async URLs of a migrated throwaway database, once the replica has it too."""
+    name = f"eventbook_rr_{secrets.token_hex(6)}"
+    server = make_url(PG_SERVER)
+    admin = psycopg.connect(PG_SERVER, autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        primary = server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+        upgrade(primary)
+        replica = make_url(PG_REPLICA).set(drivername="postgresql+psycopg", database=name)
+        replica_dsn = replica.set(drivername="postgresql").render_as_string(hide_password=False)
+
+        def migrated_there() -> bool:
+            try:
+                with psycopg.connect(replica_dsn, connect_timeout=2) as conn:
+                    return conn.execute("SELECT to_regclass('events') IS NOT NULL").fetchone() == (True,)
+            except psycopg.OperationalError:
+                return False
+
+        wait_for(migrated_there, "replication of the test database")
+        yield primary, replica.render_as_string(hide_password=False)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -8,14 +8,10 @@ which physical replication copies to the standby by itself.
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import subprocess
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -25,12 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.bootstrap import catalog_service, connect
 from adapters.db import create_engine, uow_factory
-from adapters.db.migrate import upgrade
 from adapters.db.routing import (
     PRIMARY,
     REPLICA,
     ReadRouter,
-    RedisWritePositions,
     RoutedReadUnitOfWork,
     acting_as,
     create_replica_engine,
@@ -45,87 +39,18 @@ from domain.catalog import CatalogService, EventDraft
 from domain.model import Principal, Role, Session, User, new_id
 from domain.ports import EventFilter, UnitOfWork
 from tests.integration.it_support import FakeGateway, FixedClock
-
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "cluster" / "local" / "services.sh"
-PG_SERVER = os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_REPLICA = os.environ.get("EVENTBOOK_TEST_PG_REPLICA", "postgresql://postgres@127.0.0.1:5433/postgres")
-REDIS = os.environ.get("EVENTBOOK_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-def services(command: str) -> str:
-    done = subprocess.run([str(SCRIPT), command], capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, f"services.sh {command} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-def standby(dsn: str = PG_REPLICA) -> bool:
-    try:
-        with psycopg.connect(dsn, autocommit=True, connect_timeout=2) as conn:
-            row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
-            return bool(row and row[0])
-    except psycopg.OperationalError:
-        return False
-
-
-def on_replica(sql: str) -> None:
-    with psycopg.connect(PG_REPLICA, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql)
-
-
-def wait_for(check: Any, what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout_s} s")
-        time.sleep(0.1)
-
-
-async def eventually(check: Any, what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout_s} s")
-        await asyncio.sleep(0.2)
-
-
-@pytest.fixture(scope="module")
-def replica_running() -> None:
-    try:
-        psycopg.connect(PG_SERVER, connect_timeout=5).close()
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL at {PG_SERVER}: {exc}")
-    if not standby():
-        services("up")
-    assert standby(), "the replica did not come up"
-    on_replica("SELECT pg_wal_replay_resume()")  # in case an interrupted run left replay paused
-
-
-@pytest.fixture(scope="module")
-def databases(replica_running: None) -> Iterator[tuple[str, str]]:
-    """(primary, replica) async URLs of a migrated throwaway database, once the replica has it too."""
-    name = f"eventbook_rr_{secrets.token_hex(6)}"
-    server = make_url(PG_SERVER)
-    admin = psycopg.connect(PG_SERVER, autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        primary = server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-        upgrade(primary)
-        replica = make_url(PG_REPLICA).set(drivername="postgresql+psycopg", database=name)
-        replica_dsn = replica.set(drivername="postgresql").render_as_string(hide_password=False)
-
-        def migrated_there() -> bool:
-            try:
-                with psycopg.connect(replica_dsn, connect_timeout=2) as conn:
-                    return conn.execute("SELECT to_regclass('events') IS NOT NULL").fetchone() == (True,)
-            except psycopg.OperationalError:
-                return False
-
-        wait_for(migrated_there, "replication of the test database")
-        yield primary, replica.render_as_string(hide_password=False)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+from tests.integration.replica_support import (
+    PG_REPLICA,
+    PG_SERVER,
+    REDIS,
+    ROOT,
+    eventually,
+    on_replica,
+    redis_answers,
+    redis_positions,
+    services,
+    standby,
+)
 
 
 @pytest.fixture
@@ -135,24 +60,6 @@ async def engines(databases: tuple[str, str]) -> AsyncIterator[tuple[AsyncEngine
     yield primary, replica
     await primary.dispose()
     await replica.dispose()
-
-
-RUN_PREFIX = f"eventbook-test:{uuid.uuid4().hex}:"  # every router of this run shares it, like deployments do
-
-
-def redis_positions() -> RedisWritePositions:
-    return RedisWritePositions(REDIS, prefix=RUN_PREFIX, ttl_s=60)
-
-
-async def redis_answers() -> bool:
-    positions = redis_positions()
-    try:
-        await positions.last_write("nobody")
-        return True
-    except Exception:
-        return False
-    finally:
-        await positions.close()
 
 
 @pytest.fixture(params=["redis", "primary-fence"])
