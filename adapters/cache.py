@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from domain.accounts import Principal
 from domain.catalog import CatalogService
-from domain.model import Event, EventStatus, Principal
+from domain.model import Event, EventStatus
 from domain.pagination import Page
 from domain.ports import EventFilter
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from domain.model import Event, EventStatus, Role, User
+from domain.accounts import Role, User
+from domain.model import Event, EventStatus
 from domain.ports import Clock, PasswordHasher, UnitOfWorkFactory
 
 NAMESPACE = uuid.UUID("6f1c1f0e-3a0b-4c59-9a53-0d2b7f5e9a11")

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.db.tables import sandbox_charges, sandbox_refunds
-from domain.model import Card, ChargeResult
+from domain.payments import Card, ChargeResult
 from domain.ports import Clock
 
 DECLINES = {"4000000000000002": "card_declined", "4000000000009995": "insufficient_funds"}

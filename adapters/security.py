@@ -12,7 +12,7 @@ from argon2 import PasswordHasher as Argon2Hasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain import errors
-from domain.model import Principal, Role, User
+from domain.accounts import Principal, Role, User
 
 ALGORITHM = "HS256"
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from adapters.bootstrap import Infrastructure, connect
 from adapters.db.routing import read_consistently
 from adapters.settings import get_settings
-from domain.model import Principal
+from domain.accounts import Principal
 
 log = logging.getLogger("eventbook.deployments")
 

@@ -10,7 +10,7 @@ from ray.serve.handle import DeploymentHandle
 from adapters.bootstrap import sandbox_gateway
 from deployments.base import ServiceDeployment
 from deployments.calls import call, returns_domain_errors
-from domain.model import Card, ChargeResult
+from domain.payments import Card, ChargeResult
 
 
 @serve.deployment(name="Payment")

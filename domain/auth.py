@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from domain import errors
-from domain.model import Principal, RefreshToken, Role, Session, User, new_id
+from domain.accounts import Principal, RefreshToken, Role, Session, User
+from domain.model import new_id
 from domain.ports import (
     Clock,
     LoginThrottle,

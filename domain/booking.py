@@ -7,17 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain import errors, idempotency
+from domain.accounts import Principal
 from domain.auth import require_session
-from domain.model import (
-    Booking,
-    BookingPolicy,
-    BookingStatus,
-    Card,
-    ChargeResult,
-    Principal,
-    new_id,
-)
+from domain.model import Booking, BookingPolicy, BookingStatus, new_id
 from domain.pagination import Page, Position, check_limit, decode_cursor, encode_cursor
+from domain.payments import Card, ChargeResult
 from domain.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from domain.settlement import Settlement, new_payment
 from domain.views import booking_view, receipt_view

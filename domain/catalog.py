@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from domain import errors
+from domain.accounts import Principal, Role
 from domain.auth import require_session
-from domain.model import BookingStatus, Event, EventStatus, Principal, Role, new_id
+from domain.model import BookingStatus, Event, EventStatus, new_id
 from domain.pagination import Page, Position, check_limit, decode_cursor, encode_cursor
 from domain.ports import Clock, EventFilter, UnitOfWorkFactory
 

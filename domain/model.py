@@ -25,12 +25,6 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class Role(enum.StrEnum):
-    CUSTOMER = "customer"
-    ORGANIZER = "organizer"
-    ADMIN = "admin"
-
-
 class EventStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -47,52 +41,6 @@ class BookingStatus(enum.StrEnum):
 class PaymentStatus(enum.StrEnum):
     SUCCEEDED = "succeeded"
     REFUNDED = "refunded"
-
-
-@dataclass
-class User:
-    id: str
-    email: str
-    name: str
-    role: Role
-    password_hash: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, as proven by a verified access token."""
-
-    user_id: str
-    role: Role
-    session_id: str
-
-    def can_organize(self) -> bool:
-        return self.role in (Role.ORGANIZER, Role.ADMIN)
-
-    def owns_or_admin(self, owner_id: str) -> bool:
-        return self.user_id == owner_id or self.role is Role.ADMIN
-
-
-@dataclass
-class Session:
-    id: str
-    user_id: str
-    created_at: datetime
-    revoked_at: datetime | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
-
-@dataclass
-class RefreshToken:
-    token_hash: str
-    session_id: str
-    user_id: str
-    expires_at: datetime
-    used_at: datetime | None = None
 
 
 @dataclass
@@ -233,63 +181,6 @@ class Booking(RecordsMessages):
             topic, now, booking_id=self.id, user_id=self.user_id, event_id=self.event_id, quantity=self.quantity,
             amount_cents=self.amount_cents, currency=self.currency, **extra,
         )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Card:
-    number: str
-    exp_month: int
-    exp_year: int
-    cvc: str = field(repr=False)
-
-    @classmethod
-    def parse(cls, number: str, exp_month: int, exp_year: int, cvc: str, *, now: datetime) -> Card:
-        digits = number.replace(" ", "").replace("-", "")
-        problems: dict[str, str] = {}
-        if not (digits.isascii() and digits.isdigit()) or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
-            problems["card_number"] = "Not a valid card number."
-        if not 1 <= exp_month <= 12:
-            problems["exp_month"] = "Must be between 1 and 12."
-        elif (exp_year, exp_month) < (now.year, now.month):
-            problems["exp_year"] = "The card has expired."
-        if not (cvc.isascii() and cvc.isdigit() and len(cvc) in (3, 4)):
-            problems["cvc"] = "Must be 3 or 4 digits."
-        if problems:
-            raise errors.ValidationFailed("The card details are not valid.", fields=problems)
-        return cls(digits, exp_month, exp_year, cvc)
-
-    @property
-    def last4(self) -> str:
-        return self.number[-4:]
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-@dataclass(frozen=True)
-class ChargeResult:
-    """What the gateway says of a charge. `status` is succeeded, declined or processing."""
-
-    key: str
-    status: str
-    reference: str = ""
-    decline_code: str = ""
-    card_last4: str = ""
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "succeeded"
-
-    @property
-    def declined(self) -> bool:
-        return self.status == "declined"
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from domain.accounts import User
 from domain.messages import BOOKING_CANCELLED, BOOKING_CONFIRMED, BOOKING_EXPIRED, Message
-from domain.model import Booking, Event, User
+from domain.model import Booking, Event
 from domain.ports import Clock, UnitOfWorkFactory
 
 CONSUMER = "notifications"

@@ -8,16 +8,10 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
 
-from domain.model import (
-    Booking,
-    Card,
-    ChargeResult,
-    Event,
-    RefreshToken,
-    Session,
-    User,
-)
+from domain.accounts import RefreshToken, Session, User
+from domain.model import Booking, Event
 from domain.pagination import Position
+from domain.payments import Card, ChargeResult
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,8 @@ import logging
 from datetime import datetime, timedelta
 
 from domain import errors
-from domain.model import (
-    Booking,
-    ChargeResult,
-    Payment,
-    PaymentStatus,
-    new_id,
-)
+from domain.model import Booking, Payment, PaymentStatus, new_id
+from domain.payments import ChargeResult
 from domain.ports import Clock, PaymentGateway, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.model import Booking, Event, User
+from domain.accounts import User
+from domain.model import Booking, Event
 
 
 def iso(at: datetime | None) -> str | None:

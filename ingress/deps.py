@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapters.security import JwtTokens
 from domain import errors
-from domain.model import Principal
+from domain.accounts import Principal
 from ingress.backend import Backend
 from ingress.schemas import CURSOR_PATTERN, ID_PATTERN
 

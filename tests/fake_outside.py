@@ -9,12 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from domain import errors
-from domain.model import (
-    Card,
-    ChargeResult,
-    Principal,
-    User,
-)
+from domain.accounts import Principal, User
+from domain.payments import Card, ChargeResult
 
 
 # The payment gateway.

@@ -8,15 +8,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain import errors
-from domain.model import (
-    Booking,
-    BookingStatus,
-    Event,
-    EventStatus,
-    RefreshToken,
-    Session,
-    User,
-)
+from domain.accounts import RefreshToken, Session, User
+from domain.model import Booking, BookingStatus, Event, EventStatus
 from domain.pagination import Position
 from domain.ports import (
     EventFilter,

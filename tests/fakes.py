@@ -15,10 +15,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from domain.model import (
-    Booking,
-    Event,
-)
+from domain.model import Booking, Event
 from domain.ports import (
     BookingRepository,
     EventRepository,

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.db.base import Repository, row_values
 from adapters.db.tables import refresh_tokens, sessions, users
 from domain import errors
-from domain.model import RefreshToken, Role, Session, User
+from domain.accounts import RefreshToken, Role, Session, User
 
 
 class SqlUserRepository(Repository):

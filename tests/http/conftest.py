@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # `tests.fakes`, however pytest is started
 
 from adapters.security import JwtTokens
+from domain.accounts import Role
 from domain.auth import AuthService
 from domain.booking import BookingService
 from domain.catalog import CatalogService
-from domain.model import Role
 from ingress.app import build_app
 from ingress.backend import LocalBackend
 from tests.fakes import FakeClock, FakeGateway, FakeHasher, InMemoryStore, uow_factory

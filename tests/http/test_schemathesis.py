@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from domain.model import Role
+from domain.accounts import Role
 from tests.fakes import FakeClock, InMemoryStore
 from tests.http.conftest import event_body, make_app, make_services
 

@@ -7,18 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.accounts import Principal, Role, Session, User
 from domain.booking import BookingService
-from domain.model import (
-    Card,
-    ChargeResult,
-    Event,
-    EventStatus,
-    Principal,
-    Role,
-    Session,
-    User,
-    new_id,
-)
+from domain.model import Event, EventStatus, new_id
+from domain.payments import Card, ChargeResult
 from domain.ports import UnitOfWorkFactory
 
 

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.db import create_engine, uow_factory
 from adapters.security import Argon2PasswordHasher, JwtTokens
 from domain import errors
+from domain.accounts import Role, User
 from domain.auth import AuthService, require_session
-from domain.model import Role, User, new_id
+from domain.model import new_id
 from domain.ports import UnitOfWorkFactory
 from tests.integration.it_support import FixedClock
 

@@ -34,9 +34,10 @@ from adapters.db.routing import (
 from adapters.settings import Settings
 from deployments.base import ServiceDeployment
 from domain import errors
+from domain.accounts import Principal, Role, Session, User
 from domain.booking import BookingService
 from domain.catalog import CatalogService, EventDraft
-from domain.model import Principal, Role, Session, User, new_id
+from domain.model import new_id
 from domain.ports import EventFilter, UnitOfWork
 from tests.integration.it_support import FakeGateway, FixedClock
 from tests.integration.replica_support import (

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.db import create_engine, uow_factory
 from domain.booking import BookingService
 from domain.catalog import CatalogService
-from domain.model import Booking, BookingStatus, ChargeResult, EventStatus
+from domain.model import Booking, BookingStatus, EventStatus
+from domain.payments import ChargeResult
 from domain.ports import EventFilter
 from domain.settlement import new_payment
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event, pay

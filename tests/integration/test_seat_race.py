@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.db import create_engine, uow_factory
 from adapters.db.tables import bookings, events
 from domain import errors
+from domain.accounts import Principal
 from domain.booking import BookingService
-from domain.model import Principal
 from domain.ports import UnitOfWorkFactory
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event
 

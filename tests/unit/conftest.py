@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from domain.accounts import Principal, Role
 from domain.auth import AuthService
 from domain.booking import BookingService
 from domain.catalog import CatalogService, EventDraft
-from domain.model import Event, EventStatus, Principal, Role
+from domain.model import Event, EventStatus
 from domain.settlement import Settlement
 from tests.fakes import (
     GOOD_CARD,

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from domain import errors
+from domain.accounts import Role
 from domain.auth import AuthService
-from domain.model import Role
 from tests.fakes import FakeClock, FakeTokens
 
 

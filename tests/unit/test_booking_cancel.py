@@ -3,9 +3,9 @@
 import pytest
 
 from domain import errors
+from domain.accounts import Principal
 from domain.booking import BookingService
 from domain.catalog import CatalogService
-from domain.model import Principal
 from domain.settlement import Settlement
 from tests.fakes import SLOW_CARD, FakeClock, FakeGateway
 from tests.unit.conftest import Hold, NewEvent, Pay

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 
 from domain import errors
+from domain.accounts import Principal
 from domain.auth import AuthService
 from domain.booking import BookingService
 from domain.catalog import CatalogService
-from domain.model import BookingPolicy, EventStatus, Principal
+from domain.model import BookingPolicy, EventStatus
 from tests.fakes import FakeClock, FakeGateway, InMemoryStore, uow_factory
 from tests.unit.conftest import Hold, NewEvent, SignUp
 

@@ -3,9 +3,9 @@
 import pytest
 
 from domain import errors
+from domain.accounts import Principal
 from domain.booking import BookingService
 from domain.catalog import CatalogService
-from domain.model import Principal
 from tests.fakes import (
     DECLINED_CARD,
     GOOD_CARD,

@@ -3,8 +3,8 @@
 import pytest
 
 from domain import errors
+from domain.accounts import Principal
 from domain.booking import BookingService
-from domain.model import Principal
 from tests.fakes import FakeClock
 from tests.unit.conftest import Hold, NewEvent, Pay
 

@@ -6,9 +6,10 @@ from typing import Any
 import pytest
 
 from domain import errors
+from domain.accounts import Principal, Role
 from domain.booking import BookingService
 from domain.catalog import CatalogService, EventDraft
-from domain.model import EventStatus, Principal, Role
+from domain.model import EventStatus
 from domain.ports import EventFilter
 from domain.settlement import Settlement
 from tests.fakes import SLOW_CARD, FakeClock, FakeGateway, InMemoryStore

@@ -5,9 +5,9 @@ import asyncio
 import pytest
 
 from domain import errors, idempotency
+from domain.accounts import Principal
 from domain.booking import BookingService
 from domain.catalog import CatalogService
-from domain.model import Principal
 from tests.fakes import DECLINED_CARD, FakeClock, FakeGateway, InMemoryStore, uow_factory
 from tests.unit.conftest import Hold, NewEvent, Pay
 

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain import errors
-from domain.model import Booking, BookingStatus, Card, Event, EventStatus, luhn_valid
+from domain.model import Booking, BookingStatus, Event, EventStatus
+from domain.payments import Card, luhn_valid
 
 NOW = datetime(2030, 6, 15, 12, 0, tzinfo=UTC)
 

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from domain import errors
+from domain.accounts import Principal
 from domain.booking import BookingService
 from domain.catalog import CatalogService
 from domain.messages import Message
-from domain.model import EventStatus, Principal
+from domain.model import EventStatus
 from domain.notifications import Email, NotificationService
 from domain.settlement import Settlement
 from tests.fakes import FakeClock, InMemoryStore

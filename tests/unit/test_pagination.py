@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain import errors
+from domain.accounts import Principal
 from domain.booking import BookingService
 from domain.catalog import CatalogService
-from domain.model import Principal
 from domain.pagination import MAX_LIMIT, Position, check_limit, decode_cursor, encode_cursor
 from domain.ports import EventFilter
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from domain import errors
+from domain.accounts import Principal
 from domain.booking import BookingService
 from domain.catalog import CatalogService
-from domain.model import Principal
 from domain.settlement import Settlement
 from tests.fakes import GOOD_CARD, SLOW_CARD, FakeClock, FakeGateway, InMemoryStore, TimeOutBeforeArriving
 from tests.unit.conftest import Hold, NewEvent, Pay
