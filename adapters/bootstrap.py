@@ -1,22 +1,32 @@
-"""The one place that builds real dependencies from settings; deployments call it in their __init__."""
+"""The composition root: the one place that builds the use cases and what they run on.
+
+`connect(settings)` opens the real things (the primary, the replica router, Redis) and gives `Ports`; the builders
+below make every service from `Ports`. The deployments call them in their `__init__`, the in-process server
+(loadtests/inprocess.py) calls `local_services`, and the tests build `Ports` from in-memory fakes and call the
+same builders.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cache import CachedCatalog, CatalogCache, Redis
+from adapters.cache import CatalogGenerations, Redis
 from adapters.clock import SystemClock
 from adapters.db import migrate
 from adapters.db.engine import create_engine
-from adapters.db.routing import ReadRouter, RedisWritePositions, create_replica_engine
+from adapters.db.routing import ReadRouter, create_replica_engine
 from adapters.db.uow import uow_factory
+from adapters.db.write_positions import RedisWritePositions
 from adapters.demo_seed import seed_demo
+from adapters.messaging.mailers import FileMailer, SmtpMailer
+from adapters.revocations import RedisRevocations
 from adapters.sandbox_gateway import SandboxGateway
 from adapters.security import Argon2PasswordHasher, JwtTokens
 from adapters.settings import Settings, sync_url
@@ -26,27 +36,47 @@ from domain.auth import AuthService
 from domain.booking import BookingService
 from domain.catalog import CatalogService
 from domain.model import BookingPolicy
-from domain.ports import PaymentGateway, UnitOfWorkFactory
+from domain.notifications import Mailer, NotificationService
+from domain.ports import Clock, LoginThrottle, PasswordHasher, PaymentGateway, Revocations, UnitOfWorkFactory
+from domain.sessions import SessionGuard
+from ingress.services import HealthCheck, Services
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Infrastructure:
-    settings: Settings
-    engine: AsyncEngine
-    uow: UnitOfWorkFactory
-    clock: SystemClock
-    redis: Redis
-    router: ReadRouter | None = None  # with a replica configured: where browsing reads go
+class Ports:
+    """What the use cases are built from: real adapters (`connect`) or in-memory fakes (tests)."""
 
-    def tokens(self) -> JwtTokens:
-        return JwtTokens.from_settings(self.settings)
+    settings: Settings
+    uow: UnitOfWorkFactory  # the primary: every decision
+    clock: Clock
+    hasher: PasswordHasher
+    tokens: JwtTokens
+    read_uow: UnitOfWorkFactory | None = None  # browsing, maybe from a replica (None: the primary)
+    revocations: Revocations | None = None
+    throttle: LoginThrottle | None = None
+
+
+@dataclass
+class Infrastructure:
+    """The real things behind `ports`, for the deployments' health checks, loops and shutdown."""
+
+    ports: Ports
+    engine: AsyncEngine
+    redis: Redis
+    router: ReadRouter | None = None
+    generations: CatalogGenerations | None = None
+    closers: list[AsyncEngine] = field(default_factory=list)
 
     @property
-    def read_uow(self) -> UnitOfWorkFactory:
-        """Units of work for browsing: routed to the replica when there is one (decisions keep `uow`)."""
-        return self.router.read_uow if self.router else self.uow
+    def settings(self) -> Settings:
+        return self.ports.settings
+
+    async def database_ok(self) -> None:
+        """Raise unless the primary answers (Serve replaces a replica whose check_health raises)."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
 
 async def connect(settings: Settings, *, prepare: bool = True) -> Infrastructure:
@@ -56,12 +86,26 @@ async def connect(settings: Settings, *, prepare: bool = True) -> Infrastructure
         await asyncio.to_thread(migrate.upgrade, sync_url(url))
     engine = create_engine(url, pool_size=settings.db_pool_size)
     redis = Redis(settings.redis_url)
-    # Every commit that changes an event or its seats makes cached catalog reads out of date at once.
-    uow = uow_factory(engine, after_commit=CatalogCache(redis).forget)
+    generations = CatalogGenerations(redis) if redis.configured else None
+    # Every commit that changes an event or its seats makes the cached copies of that event out of date at once.
+    uow = uow_factory(engine, after_commit=generations.moved if generations else None)
     router = read_router(settings, engine)
     # With a replica, commits made for a user remember the primary's position (read-your-writes).
     writes: UnitOfWorkFactory = router.recording(uow) if router else uow
-    infra = Infrastructure(settings, engine, writes, SystemClock(), redis, router)
+    limits = {"account": settings.login_max_failures, "ip": settings.login_max_failures_per_ip}
+    ports = Ports(
+        settings=settings,
+        uow=writes,
+        read_uow=router.read_uow if router else None,
+        clock=SystemClock(),
+        hasher=Argon2PasswordHasher(),
+        tokens=JwtTokens.from_settings(settings),
+        revocations=RedisRevocations(redis) if redis.configured else None,
+        throttle=RedisThrottle(redis, limits=limits, window_s=settings.login_window_s),
+    )
+    infra = Infrastructure(ports, engine, redis, router, generations)
+    if redis.configured:
+        await redis.begin_epoch()
     if prepare and settings.demo_mode:
         await _seed(infra)
     return infra
@@ -85,7 +129,7 @@ def read_router(settings: Settings, primary: AsyncEngine) -> ReadRouter | None:
 async def _seed(infra: Infrastructure) -> None:
     for attempt in range(3):  # replicas starting together may race on the same rows: the loser just retries
         try:
-            added = await seed_demo(uow=infra.uow, hasher=Argon2PasswordHasher(), clock=infra.clock)
+            added = await seed_demo(uow=infra.ports.uow, hasher=infra.ports.hasher, clock=infra.ports.clock)
             if added:
                 log.info("demo mode: seeded %d rows", added)
             return
@@ -93,41 +137,74 @@ async def _seed(infra: Infrastructure) -> None:
             await asyncio.sleep(0.2 * (attempt + 1))
 
 
-def auth_service(infra: Infrastructure) -> AuthService:
-    s = infra.settings
-    limits = {"account": s.login_max_failures, "ip": s.login_max_failures_per_ip}
+# --- the use cases ------------------------------------------------------------------------------------------
+
+
+def auth_service(ports: Ports) -> AuthService:
+    s = ports.settings
     return AuthService(
-        uow=infra.uow,
-        hasher=Argon2PasswordHasher(),
-        tokens=infra.tokens(),
-        clock=infra.clock,
+        uow=ports.uow,
+        hasher=ports.hasher,
+        tokens=ports.tokens,
+        clock=ports.clock,
         refresh_ttl=timedelta(days=s.refresh_token_ttl_days),
-        throttle=RedisThrottle(infra.redis, limits=limits, window_s=s.login_window_s),
+        throttle=ports.throttle,
+        revocations=ports.revocations,
+        access_ttl=timedelta(seconds=s.access_token_ttl_s),
     )
 
 
-def catalog_service(infra: Infrastructure) -> CatalogService | CachedCatalog:
-    routed = CatalogService(uow=infra.uow, clock=infra.clock, read_uow=infra.read_uow)
-    if not infra.settings.redis_url:
-        return routed
-    primary = CatalogService(uow=infra.uow, clock=infra.clock)  # fills the cache: never a lagging copy
-    return CachedCatalog(routed, CatalogCache(infra.redis), fill=primary)
+def catalog_service(ports: Ports) -> CatalogService:
+    return CatalogService(uow=ports.uow, clock=ports.clock, read_uow=ports.read_uow)
 
 
-def booking_service(infra: Infrastructure, gateway: PaymentGateway) -> BookingService:
-    s = infra.settings
+def booking_service(ports: Ports, gateway: PaymentGateway) -> BookingService:
+    s = ports.settings
     policy = BookingPolicy(
         hold_minutes=s.hold_minutes, max_per_order=s.max_per_order, max_open_holds_per_user=s.max_open_holds_per_user
     )
     return BookingService(
-        uow=infra.uow,
-        read_uow=infra.read_uow,
+        uow=ports.uow,
+        read_uow=ports.read_uow,
         gateway=gateway,
-        clock=infra.clock,
+        clock=ports.clock,
         policy=policy,
         settle_after=timedelta(seconds=s.settle_after_s),
     )
 
 
+def session_guard(ports: Ports) -> SessionGuard:
+    return SessionGuard(uow=ports.uow, revocations=ports.revocations)
+
+
 def sandbox_gateway(infra: Infrastructure) -> SandboxGateway:
-    return SandboxGateway(infra.engine, slow_delay_s=infra.settings.sandbox_slow_card_delay_s, clock=infra.clock)
+    s = infra.settings
+    return SandboxGateway(infra.engine, slow_delay_s=s.sandbox_slow_card_delay_s, clock=infra.ports.clock)
+
+
+def mailer(settings: Settings) -> Mailer:
+    return SmtpMailer(settings.smtp_url) if settings.smtp_url else FileMailer(settings.var_dir / "mail")
+
+
+def notification_service(ports: Ports) -> NotificationService:
+    return NotificationService(uow=ports.uow, mailer=mailer(ports.settings), clock=ports.clock)
+
+
+def local_services(
+    ports: Ports,
+    *,
+    auth: AuthService,
+    catalog: CatalogService,
+    booking: BookingService,
+    health: dict[str, HealthCheck],
+) -> Services:
+    """The ingress's services as objects in this process (the in-process server, the HTTP tests)."""
+    return Services(
+        auth=auth,
+        catalog=catalog,
+        booking=booking,
+        health=health,
+        sessions=session_guard(ports),
+        tokens=ports.tokens,
+        demo=ports.settings.demo_mode,
+    )

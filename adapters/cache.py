@@ -1,34 +1,36 @@
-"""Redis: a cache for catalog reads, and shared counters for login throttling. Never required.
+"""Redis: generations that say when a cached catalog read is out of date, revocations, throttle counters.
 
-Freshness: a commit that changes an event or its seats moves the catalog's cache generation on right after
-the commit (SqlUnitOfWork's after_commit), so a read after a change sees it. If Redis was unreachable at that
-moment, a stale copy lives at most ENTRY_TTL_S. When Redis is down, reads
-go to the database and counters fall back to each replica's memory; nothing fails because of it.
+Never required: with Redis away every read goes to the database and nothing fails because of it.
+
+Generations: one counter per event, moved on after every commit that changes the event or its seats, and one
+for listings, moved on after a commit that adds or edits an event (what a list shows, or in what order). A
+cached copy is stamped with the generation read *before* it was fetched: whatever the interleaving, a copy older
+than the latest change carries an older stamp than the counter, so a read after a change never sees the old
+value. A hold moves only its own event's counter: browsing other events stays cached during an on-sale.
+
+Redis keeps nothing on disk here: after a restart every counter would read 0 again and match stamps taken before.
+So every answer carries the *epoch*, a random value written once into each Redis life (SET NX); a stamp counts only
+with the epoch it was taken under.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, fields
-from datetime import datetime
-from typing import Any, TypeVar
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from domain.accounts import Principal
-from domain.catalog import CatalogService
-from domain.model import Event, EventStatus
-from domain.pagination import Page
-from domain.ports import EventFilter
+from adapters.db.uow import Touched
 
 log = logging.getLogger(__name__)
 
-ENTRY_TTL_S = 30
 OUTAGE_PAUSE_S = 5.0  # after a failure, leave Redis alone this long instead of paying its timeout per request
+EPOCH = "eventbook:epoch"
 T = TypeVar("T")
 
 
@@ -42,6 +44,10 @@ class Redis:
             else None
         )
         self._down_until = 0.0
+
+    @property
+    def configured(self) -> bool:
+        return self.client is not None
 
     @property
     def state(self) -> str:
@@ -65,83 +71,59 @@ class Redis:
             await self.run(lambda r: r.ping())
         return self.state
 
-
-def _encode(event: Event) -> str:
-    values = {f.name: getattr(event, f.name) for f in fields(Event) if f.name != "messages"}
-    return json.dumps(values, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v))
-
-
-def _decode(raw: str | bytes) -> Event:
-    values: dict[str, Any] = json.loads(raw)
-    for name in ("starts_at", "ends_at", "created_at"):
-        values[name] = datetime.fromisoformat(values[name])
-    values["status"] = EventStatus(values["status"])
-    return Event(**values)
+    async def begin_epoch(self) -> None:
+        """Mark this Redis life (no-op if marked): `<unix time>:<random>`, so the start is known too."""
+        await self.run(lambda r: r.set(EPOCH, f"{time.time():.3f}:{uuid.uuid4().hex}", nx=True))
 
 
-class CatalogCache:
-    """Cached catalog reads, keyed under a generation that every committed change moves on.
+def epoch_started_at(epoch: bytes | str) -> float:
+    text = epoch.decode() if isinstance(epoch, bytes) else epoch
+    return float(text.split(":", 1)[0])
 
-    A reader takes the generation before reading the database and files its copy under it; a change bumps
-    the generation after its commit. Whatever the interleaving, a copy older than the latest change is
-    filed under a generation nobody reads any more, so a read after a change never sees the old value.
-    """
+
+@dataclass(frozen=True)
+class Generations:
+    epoch: str
+    listings: int
+    events: dict[str, int]
+
+    def of_event(self, event_id: str) -> tuple[str, int]:
+        return (self.epoch, self.events.get(event_id, 0))
+
+    @property
+    def of_listings(self) -> tuple[str, int]:
+        return (self.epoch, self.listings)
+
+
+class CatalogGenerations:
+    LISTINGS = "catalog:listings"
+    EVENT = "catalog:event:"
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def generation(self) -> int | None:
-        raw = await self._redis.run(lambda r: r.get("catalog:generation"))
-        return None if self._redis.state != "ok" else int(raw or 0)
+    async def read(self, event_ids: Sequence[str]) -> Generations | None:
+        """The epoch, the listings' counter and the events' counters, in one round trip; None without Redis."""
+        keys = [EPOCH, self.LISTINGS, *(self.EVENT + i for i in event_ids)]
+        values = await self._redis.run(lambda r: r.mget(keys))
+        if values is None:
+            return None
+        epoch, listings, *counters = values
+        if epoch is None:  # a new Redis life: nothing cached before can be trusted
+            await self._redis.begin_epoch()
+            return None
+        events = {i: int(c or 0) for i, c in zip(event_ids, counters, strict=True)}
+        return Generations(epoch.decode() if isinstance(epoch, bytes) else str(epoch), int(listings or 0), events)
 
-    async def get(self, generation: int, key: str) -> str | None:
-        raw = await self._redis.run(lambda r: r.get(f"catalog:{generation}:{key}"))
-        return raw.decode() if isinstance(raw, bytes) else raw
+    async def moved(self, touched: Touched) -> None:
+        """After a commit (SqlUnitOfWork's after_commit): what it changed is out of date everywhere."""
 
-    async def keep(self, generation: int, key: str, value: str) -> None:
-        await self._redis.run(lambda r: r.set(f"catalog:{generation}:{key}", value, ex=ENTRY_TTL_S))
+        async def bump(r: aioredis.Redis) -> None:
+            async with r.pipeline(transaction=False) as pipe:
+                for event_id in sorted(touched.events):
+                    pipe.incr(self.EVENT + event_id)
+                if touched.listings:
+                    pipe.incr(self.LISTINGS)
+                await pipe.execute()
 
-    async def forget(self, event_ids: set[str]) -> None:
-        """Called after a commit that changed these events: every cached copy is now out of date."""
-        await self._redis.run(lambda r: r.incr("catalog:generation"))
-
-
-class CachedCatalog:
-    """The catalog service with its public reads served from Redis when it can; writes go straight through.
-
-    Copies are filled from `fill`, a service reading the primary: a replica a few milliseconds behind could
-    otherwise file a pre-change copy under the new generation. While Redis is away, reads go to `service`
-    (which may browse a replica).
-    """
-
-    def __init__(self, service: CatalogService, cache: CatalogCache, *, fill: CatalogService | None = None) -> None:
-        self._service = service
-        self._cache = cache
-        self._fill = fill or service
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._service, name)
-
-    async def get_event(self, event_id: str, *, viewer: Principal | None = None) -> Event:
-        generation = await self._cache.generation()
-        if generation is None:
-            return await self._service.get_event(event_id, viewer=viewer)
-        if hit := await self._cache.get(generation, f"event:{event_id}"):
-            return _decode(hit)
-        event = await self._fill.get_event(event_id, viewer=viewer)
-        if event.status is not EventStatus.DRAFT:  # drafts are for their owner only
-            await self._cache.keep(generation, f"event:{event_id}", _encode(event))
-        return event
-
-    async def list_events(self, flt: EventFilter, *, limit: int = 20, cursor: str | None = None) -> Page[Event]:
-        generation = await self._cache.generation()
-        if generation is None:
-            return await self._service.list_events(flt, limit=limit, cursor=cursor)
-        key = "list:" + json.dumps([asdict(flt), limit, cursor], default=str, sort_keys=True)
-        if hit := await self._cache.get(generation, key):
-            data = json.loads(hit)
-            return Page([_decode(item) for item in data["items"]], data["next_cursor"])
-        page = await self._fill.list_events(flt, limit=limit, cursor=cursor)
-        body = json.dumps({"items": [_encode(e) for e in page.items], "next_cursor": page.next_cursor})
-        await self._cache.keep(generation, key, body)
-        return page
+        await self._redis.run(bump)

@@ -1,19 +1,26 @@
-"""The application graph: the HTTP ingress over Auth, Catalog, Booking and Messaging; Booking over Payment."""
+"""The application graph: the HTTP ingress over Auth, Catalog, Booking and Messaging; Booking over Payment.
+
+The deployment classes are plain classes (mypy checks the typed clients against their methods); they become
+Serve deployments here. `serve_config.yaml` sets each one's replicas, autoscaling, queues and resources.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from ray import serve
 
-from deployments.auth import Auth
-from deployments.booking import Booking
-from deployments.catalog import Catalog
-from deployments.messaging import Messaging
-from deployments.payment import Payment
-from ingress.serve_ingress import Api
+from deployments.auth import AuthDeployment
+from deployments.booking import BookingDeployment
+from deployments.catalog import CatalogDeployment
+from deployments.messaging import MessagingDeployment
+from deployments.payment import PaymentDeployment
+from ingress.serve_ingress import ApiDeployment
 
-# @serve.deployment turns each class into a Deployment; mypy still sees the class, hence the Any.
-_deployments: list[Any] = [Api, Auth, Catalog, Booking, Payment, Messaging]
-api, auth, catalog, booking, payment, messaging = _deployments
+api = serve.deployment(name="Api")(ApiDeployment)
+auth = serve.deployment(name="Auth")(AuthDeployment)
+catalog = serve.deployment(name="Catalog")(CatalogDeployment)
+booking = serve.deployment(name="Booking")(BookingDeployment)
+payment = serve.deployment(name="Payment")(PaymentDeployment)
+messaging = serve.deployment(name="Messaging")(MessagingDeployment)
 
 app = api.bind(
     auth=auth.bind(), catalog=catalog.bind(), booking=booking.bind(payment.bind()), messaging=messaging.bind()

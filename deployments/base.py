@@ -1,37 +1,57 @@
-"""What every service deployment shares: the database it opens and the health check Serve calls."""
+"""What every service deployment shares: running each request on behalf of its callers, opening the
+infrastructure (adapters/bootstrap.py), and the health checks Serve and /health call."""
 
 from __future__ import annotations
 
 import functools
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from sqlalchemy import text
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 from adapters.bootstrap import Infrastructure, connect
-from adapters.db.routing import read_consistently
+from adapters.db.readers import acting_as, read_consistently
 from adapters.settings import get_settings
 from domain.accounts import Principal
 
 log = logging.getLogger("eventbook.deployments")
 
 NOT_REQUESTS = frozenset({"health", "check_health"})
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
-def on_behalf_of_caller(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    """Run a request as the Principal among its arguments (`principal`, `viewer`), anonymously without one.
+def reads(method: F) -> F:
+    """Mark a deployment method as a read: a miss answered by the replica is read again on the primary."""
+    method.__eventbook_read__ = True  # type: ignore[attr-defined]
+    return method
 
-    Commits made for that user remember the primary's WAL position, and reads the user makes are fenced by it,
-    so they never miss the user's own writes when served by the replica (adapters/db/routing.py).
-    """
+
+def callers(values: Iterable[Any]) -> list[Principal]:
+    """The Principals among a call's arguments, and inside the requests it carries (a batch of holds)."""
+    found: list[Principal] = []
+    for value in values:
+        if isinstance(value, Principal):
+            found.append(value)
+        elif isinstance(getattr(value, "principal", None), Principal):
+            found.append(value.principal)
+        elif isinstance(value, list | tuple):
+            found.extend(callers(value))
+    return found
+
+
+def on_behalf_of_callers(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Run a request as the users it is for: their commits remember the primary's WAL position, and their reads
+    are fenced by it when the replica serves them (adapters/db/routing.py). A read runs again on the primary
+    when the replica missed; a write never runs twice."""
+    is_read = getattr(method, "__eventbook_read__", False)
 
     @functools.wraps(method)
     async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        principal = next((a for a in (*args, *kwargs.values()) if isinstance(a, Principal)), None)
-        user_id = principal.user_id if principal is not None else None
-        return await read_consistently(user_id, lambda: method(self, *args, **kwargs))
+        users = [p.user_id for p in callers((*args, *kwargs.values()))]
+        if is_read:
+            return await read_consistently(users[0] if users else None, lambda: method(self, *args, **kwargs))
+        with acting_as(users):
+            return await method(self, *args, **kwargs)
 
     return wrapper
 
@@ -40,11 +60,11 @@ class ServiceDeployment:
     infra: Infrastructure
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Every public async method of a deployment is a request: it runs on behalf of its caller."""
+        """Every public async method of a deployment is a request: it runs on behalf of its callers."""
         super().__init_subclass__(**kwargs)
         for name, member in list(vars(cls).items()):
             if not name.startswith("_") and name not in NOT_REQUESTS and inspect.iscoroutinefunction(member):
-                setattr(cls, name, on_behalf_of_caller(member))
+                setattr(cls, name, on_behalf_of_callers(member))
 
     async def _open(self) -> Infrastructure:
         self.infra = await connect(get_settings())
@@ -52,8 +72,7 @@ class ServiceDeployment:
 
     async def check_health(self) -> None:
         """Serve calls this periodically; raising makes Serve replace the replica."""
-        async with self.infra.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await self.infra.database_ok()
 
     async def health(self) -> dict[str, str]:
         checks = {"cache": await self.infra.redis.ping()}

@@ -1,79 +1,71 @@
-"""The Booking deployment: holds, payments (through Payment), cancellations, and the settlement loop."""
+"""The Booking deployment: holds (many per call: group commit), payments (through Payment), cancellations, what a
+buyer reads, and the settlement loop."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from typing import Any
+from collections.abc import Sequence
 
-from ray import serve
 from ray.serve.handle import DeploymentHandle
 
+from adapters.background import settle_forever
 from adapters.bootstrap import booking_service
 from deployments import metrics
-from deployments.base import ServiceDeployment
+from deployments.base import ServiceDeployment, reads
 from deployments.calls import call, returns_domain_errors
-from deployments.payment import PaymentClient
-from domain import idempotency
+from deployments.payment import PaymentClient, PaymentDeployment
+from domain.accounts import Principal
+from domain.booking import Receipt
+from domain.holding import Answer, HoldRequest
+from domain.model import Booking
+from domain.pagination import Page
+from domain.paying import PayRequest
 
-log = logging.getLogger("eventbook.booking")
 
-
-@serve.deployment(name="Booking")
-class Booking(ServiceDeployment):
+class BookingDeployment(ServiceDeployment):
     async def __init__(self, payment: DeploymentHandle) -> None:  # type: ignore[misc]
         infra = await self._open()
         self.payment = payment
-        self.service = booking_service(infra, PaymentClient(payment, infra.settings.payment_timeout_s))
-        # Every replica runs the loop; the steps lock rows with SKIP LOCKED and re-check state, so that is safe.
-        self._loop = asyncio.get_running_loop().create_task(self._settle_forever())
-
-    async def _settle_forever(self) -> None:
-        settlement = self.service.settlement
-        interval = self.infra.settings.reaper_interval_s
-        rounds = 0
-        while True:
-            try:
-                metrics.holds_expired(await settlement.reap_expired())
-                await settlement.reconcile()
-                if rounds % 1800 == 0:
-                    await settlement.purge_idempotency_keys(idempotency.KEEP_FOR)
-            except Exception:  # the loop must outlive a database blip; the next round tries again
-                log.exception("settlement round failed")
-            rounds += 1
-            await asyncio.sleep(interval)
+        self.service = booking_service(infra.ports, PaymentClient(payment, infra.settings.payment_timeout_s))
+        interval = infra.settings.reaper_interval_s
+        self._loop = asyncio.get_running_loop().create_task(
+            settle_forever(self.service.settlement, interval, metrics.holds_expired)
+        )
 
     async def health(self) -> dict[str, str]:
         checks = await super().health()
         try:
-            payment = await call(self.payment, "health", self.infra.settings.payment_timeout_s)
+            payment = await call(self.payment, PaymentDeployment.health, self.infra.settings.payment_timeout_s)
             checks["payment"] = "ok" if payment.get("database") == "ok" else "down"
         except Exception:  # Payment unreachable or slow: report it, the ingress decides the status
             checks["payment"] = "down"
         return checks
 
-    @metrics.observe_hold
+    @metrics.observe_holds
     @returns_domain_errors
-    async def hold(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.hold(*args, **kwargs)
+    async def hold_many(self, requests: Sequence[HoldRequest]) -> list[Answer]:
+        return await self.service.hold_many(requests)
 
     @metrics.observe_payment
     @returns_domain_errors
-    async def pay(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.pay(*args, **kwargs)
+    async def pay(self, principal: Principal, request: PayRequest) -> Booking:
+        return await self.service.pay(principal, request)
 
     @returns_domain_errors
-    async def cancel(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.cancel(*args, **kwargs)
+    async def cancel(self, principal: Principal, *, booking_id: str) -> Booking:
+        return await self.service.cancel(principal, booking_id=booking_id)
 
+    @reads
     @returns_domain_errors
-    async def get(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.get(*args, **kwargs)
+    async def get(self, principal: Principal, *, booking_id: str) -> Booking:
+        return await self.service.get(principal, booking_id=booking_id)
 
+    @reads
     @returns_domain_errors
-    async def receipt(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.receipt(*args, **kwargs)
+    async def receipt(self, principal: Principal, *, booking_id: str) -> Receipt:
+        return await self.service.receipt(principal, booking_id=booking_id)
 
+    @reads
     @returns_domain_errors
-    async def list(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.list(*args, **kwargs)
+    async def list(self, principal: Principal, *, limit: int = 20, cursor: str | None = None) -> Page[Booking]:
+        return await self.service.list(principal, limit=limit, cursor=cursor)

@@ -2,40 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ray import serve
-
 from adapters.bootstrap import catalog_service
-from deployments.base import ServiceDeployment
+from deployments.base import ServiceDeployment, reads
 from deployments.calls import returns_domain_errors
+from domain.accounts import Principal
+from domain.catalog import EventDraft, EventSales
+from domain.model import Event
+from domain.pagination import Page
+from domain.ports import EventFilter
 
 
-@serve.deployment(name="Catalog")
-class Catalog(ServiceDeployment):
+class CatalogDeployment(ServiceDeployment):
     async def __init__(self) -> None:  # type: ignore[misc]  # Serve supports async constructors
-        self.service = catalog_service(await self._open())
+        self.service = catalog_service((await self._open()).ports)
+
+    @reads
+    @returns_domain_errors
+    async def list_events(
+        self, flt: EventFilter, *, limit: int = 20, cursor: str | None = None, primary: bool = False
+    ) -> Page[Event]:
+        return await self.service.list_events(flt, limit=limit, cursor=cursor, primary=primary)
+
+    @reads
+    @returns_domain_errors
+    async def get_event(self, event_id: str, *, viewer: Principal | None = None, primary: bool = False) -> Event:
+        return await self.service.get_event(event_id, viewer=viewer, primary=primary)
 
     @returns_domain_errors
-    async def list_events(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.list_events(*args, **kwargs)
+    async def get_events(self, event_ids: Sequence[str]) -> list[Event]:
+        return await self.service.get_events(event_ids)
 
     @returns_domain_errors
-    async def get_event(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.get_event(*args, **kwargs)
+    async def create_event(self, principal: Principal, draft: EventDraft) -> Event:
+        return await self.service.create_event(principal, draft)
 
     @returns_domain_errors
-    async def create_event(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.create_event(*args, **kwargs)
+    async def update_event(self, principal: Principal, event_id: str, changes: dict[str, Any]) -> Event:
+        return await self.service.update_event(principal, event_id, changes)
 
     @returns_domain_errors
-    async def update_event(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.update_event(*args, **kwargs)
+    async def cancel_event(self, principal: Principal, event_id: str) -> Event:
+        return await self.service.cancel_event(principal, event_id)
 
     @returns_domain_errors
-    async def cancel_event(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.cancel_event(*args, **kwargs)
-
-    @returns_domain_errors
-    async def organizer_events(self, *args: Any, **kwargs: Any) -> Any:
-        return await self.service.organizer_events(*args, **kwargs)
+    async def organizer_events(
+        self, principal: Principal, *, limit: int = 20, cursor: str | None = None
+    ) -> Page[EventSales]:
+        return await self.service.organizer_events(principal, limit=limit, cursor=cursor)

@@ -5,7 +5,7 @@ Ray prefixes user metrics with `ray_` and counters get Prometheus's `_total`: `e
 
 The metrics are made on first use inside a replica (Serve adds its tags only there). Recording never fails a request:
 an error while recording is logged and dropped. An idempotent replay of a hold or a payment is counted again (it
-answers the same view); replays are rare next to first attempts.
+answers the same booking); replays are rare next to first attempts.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from ray.serve import metrics
 
 from domain import errors
+from domain.model import Booking, BookingStatus
 
 log = logging.getLogger("eventbook.metrics")
 
@@ -91,13 +91,14 @@ def _safely(record: Callable[[Any], None], result: Any) -> None:
         log.exception("could not record a metric")
 
 
-def _record_hold(result: Any) -> None:
+def _record_holds(result: Any) -> None:
     m = business()
-    if isinstance(result, errors.SoldOut):
-        m.sold_out_refusals.inc()
-    elif isinstance(result, dict):
-        m.holds_created.inc()
-        m.seats_held.inc(int(result.get("quantity", 0)))
+    for answer in result if isinstance(result, list) else [result]:
+        if isinstance(answer, errors.SoldOut):
+            m.sold_out_refusals.inc()
+        elif isinstance(answer, Booking) and answer.status is BookingStatus.PENDING:
+            m.holds_created.inc()
+            m.seats_held.inc(answer.quantity)
 
 
 def _record_payment(result: Any) -> None:
@@ -106,16 +107,10 @@ def _record_payment(result: Any) -> None:
         m.payment_declines.inc(tags={"code": result.code})
     elif isinstance(result, errors.Timeout):
         m.payment_timeouts.inc()
-    elif isinstance(result, dict) and result.get("status") == "confirmed":
+    elif isinstance(result, Booking) and result.status is BookingStatus.CONFIRMED and result.confirmed_at:
         m.bookings_confirmed.inc()
-        m.seats_sold.inc(int(result.get("quantity", 0)))
-        if result.get("created_at") and result.get("confirmed_at"):
-            seconds = (_instant(result["confirmed_at"]) - _instant(result["created_at"])).total_seconds()
-            m.hold_to_payment_seconds.observe(max(seconds, 0.0))
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        m.seats_sold.inc(result.quantity)
+        m.hold_to_payment_seconds.observe(max((result.confirmed_at - result.created_at).total_seconds(), 0.0))
 
 
 def _observing(record: Callable[[Any], None]) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
@@ -133,7 +128,7 @@ def _observing(record: Callable[[Any], None]) -> Callable[[Callable[P, Awaitable
     return decorate
 
 
-observe_hold = _observing(_record_hold)
+observe_holds = _observing(_record_holds)
 observe_payment = _observing(_record_payment)
 
 

@@ -1,10 +1,7 @@
-"""The Payment deployment: the payment gateway behind a port, reached by Booking through a handle."""
+"""The Payment deployment: the payment gateway behind its port, reached by Booking through a handle."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from adapters.bootstrap import sandbox_gateway
@@ -13,22 +10,21 @@ from deployments.calls import call, returns_domain_errors
 from domain.payments import Card, ChargeResult
 
 
-@serve.deployment(name="Payment")
-class Payment(ServiceDeployment):
+class PaymentDeployment(ServiceDeployment):
     async def __init__(self) -> None:  # type: ignore[misc]  # Serve supports async constructors
         self.gateway = sandbox_gateway(await self._open())
 
     @returns_domain_errors
-    async def charge(self, **kwargs: Any) -> ChargeResult:
-        return await self.gateway.charge(**kwargs)
+    async def charge(self, *, key: str, amount_cents: int, currency: str, card: Card) -> ChargeResult:
+        return await self.gateway.charge(key=key, amount_cents=amount_cents, currency=currency, card=card)
 
     @returns_domain_errors
     async def settle(self, key: str) -> ChargeResult:
         return await self.gateway.settle(key)
 
     @returns_domain_errors
-    async def refund(self, **kwargs: Any) -> str:
-        return await self.gateway.refund(**kwargs)
+    async def refund(self, *, key: str, charge_reference: str, amount_cents: int) -> str:
+        return await self.gateway.refund(key=key, charge_reference=charge_reference, amount_cents=amount_cents)
 
 
 class PaymentClient:
@@ -39,22 +35,25 @@ class PaymentClient:
         self._timeout_s = timeout_s
 
     async def charge(self, *, key: str, amount_cents: int, currency: str, card: Card) -> ChargeResult:
-        result: ChargeResult = await call(
-            self._handle, "charge", self._timeout_s, key=key, amount_cents=amount_cents, currency=currency, card=card
+        return await call(
+            self._handle,
+            PaymentDeployment.charge,
+            self._timeout_s,
+            key=key,
+            amount_cents=amount_cents,
+            currency=currency,
+            card=card,
         )
-        return result
 
     async def settle(self, key: str) -> ChargeResult:
-        result: ChargeResult = await call(self._handle, "settle", self._timeout_s, key)
-        return result
+        return await call(self._handle, PaymentDeployment.settle, self._timeout_s, key)
 
     async def refund(self, *, key: str, charge_reference: str, amount_cents: int) -> str:
-        reference = await call(
+        return await call(
             self._handle,
-            "refund",
+            PaymentDeployment.refund,
             self._timeout_s,
             key=key,
             charge_reference=charge_reference,
             amount_cents=amount_cents,
         )
-        return str(reference)

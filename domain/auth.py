@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -15,10 +16,13 @@ from domain.ports import (
     Clock,
     LoginThrottle,
     PasswordHasher,
+    Revocations,
     TokenIssuer,
     UnitOfWork,
     UnitOfWorkFactory,
 )
+
+log = logging.getLogger(__name__)
 
 MIN_PASSWORD = 8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -36,13 +40,6 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def require_session(uow: UnitOfWork, principal: Principal) -> None:
-    """An access token is only good while its session is: logout revokes both."""
-    session = await uow.sessions.get(principal.session_id)
-    if session is None or not session.active or session.user_id != principal.user_id:
-        raise errors.Unauthenticated("This session has ended; log in again.")
-
-
 class AuthService:
     def __init__(
         self,
@@ -53,6 +50,8 @@ class AuthService:
         clock: Clock,
         refresh_ttl: timedelta = timedelta(days=14),
         throttle: LoginThrottle | None = None,
+        revocations: Revocations | None = None,
+        access_ttl: timedelta = timedelta(minutes=15),
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -61,6 +60,8 @@ class AuthService:
         self._refresh_ttl = refresh_ttl
         self._decoy: str | None = None
         self._throttle = throttle
+        self._revocations = revocations
+        self._access_ttl = access_ttl
 
     async def register(self, *, email: str, password: str, name: str, role: Role = Role.CUSTOMER) -> User:
         email = normalise_email(email)
@@ -87,7 +88,7 @@ class AuthService:
         keys = [f"account:{email}"] + ([f"ip:{client_ip}"] if client_ip else [])
         if self._throttle is not None and (wait := await self._throttle.retry_after(keys)):
             raise errors.RateLimited("Too many failed logins; try again later.", retry_after=math.ceil(wait))
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             user = await uow.users.get_by_email(email)
         # An unknown e-mail costs the same hash as a wrong password, so timing does not reveal accounts. The hash
         # runs on a worker thread, outside any transaction: it takes ~0.1 s of CPU, and on the event loop it made
@@ -120,6 +121,7 @@ class AuthService:
                 # A rotated token came back: someone holds a copy. End the whole session.
                 await uow.sessions.revoke(session.id, now)
                 await uow.commit()
+                await self._revoke_everywhere(session.id, strict=False)
                 raise errors.Unauthenticated("The refresh token was already used; the session is revoked.")
             user = await uow.users.get(stored.user_id)
             if user is None:
@@ -141,10 +143,22 @@ class AuthService:
                 raise errors.Unauthenticated()
             await uow.sessions.revoke(session_id, now)
             await uow.commit()
+        await self._revoke_everywhere(session_id, strict=True)
+
+    async def _revoke_everywhere(self, session_id: str, *, strict: bool) -> None:
+        """Tell the revocation store, which every session check asks first. The database already says revoked:
+        the refresh token is dead. If the store did not hear it, a logout says so (503, retry) rather than claim
+        an end that access tokens would not see; a reuse detection logs it (the thief is answered 401 anyway)."""
+        if self._revocations is None:
+            return
+        if await self._revocations.revoke(session_id, for_s=self._access_ttl.total_seconds()):
+            return
+        if strict:
+            raise errors.Unavailable("The logout could not reach every server; try again.", retry_after=1)
+        log.error("session %s is revoked in the database but the revocation store did not hear it", session_id)
 
     async def me(self, principal: Principal) -> User:
-        async with self._uow() as uow:
-            await require_session(uow, principal)
+        async with self._uow(autocommit=True) as uow:
             user = await uow.users.get(principal.user_id)
         if user is None:
             raise errors.Unauthenticated()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from domain import errors
 from domain.accounts import Principal, Role
-from domain.auth import require_session
 from domain.model import BookingStatus, Event, EventStatus, new_id
 from domain.pagination import Page, Position, check_limit, decode_cursor, encode_cursor
 from domain.ports import Clock, EventFilter, UnitOfWorkFactory
@@ -63,14 +63,17 @@ class CatalogService:
         self._read_uow = read_uow or uow  # browsing may be served by a replica
         self._clock = clock
 
-    async def list_events(self, flt: EventFilter, *, limit: int = 20, cursor: str | None = None) -> Page[Event]:
+    async def list_events(
+        self, flt: EventFilter, *, limit: int = 20, cursor: str | None = None, primary: bool = False
+    ) -> Page[Event]:
+        """Published events, soonest first; `primary`: read the primary, never a replica (to fill a cache)."""
         check_limit(limit)
-        async with self._read_uow() as uow:
+        async with (self._uow if primary else self._read_uow)(autocommit=True) as uow:
             rows = await uow.events.list_published(flt, decode_cursor(cursor), limit + 1)
         return _page(rows, limit, lambda e: Position(e.starts_at, e.id))
 
-    async def get_event(self, event_id: str, *, viewer: Principal | None = None) -> Event:
-        async with self._read_uow() as uow:
+    async def get_event(self, event_id: str, *, viewer: Principal | None = None, primary: bool = False) -> Event:
+        async with (self._uow if primary else self._read_uow)(autocommit=True) as uow:
             event = await uow.events.get(event_id)
         # Drafts are visible to their organizer only.
         if event is None or (
@@ -78,6 +81,12 @@ class CatalogService:
         ):
             raise errors.NotFound("No such event.")
         return event
+
+    async def get_events(self, event_ids: Sequence[str]) -> list[Event]:
+        """The events with these ids that anyone may see (no drafts), read on the primary: to fill a cache."""
+        async with self._uow(autocommit=True) as uow:
+            found = await uow.events.get_many(event_ids)
+        return [e for e in found if e.status is not EventStatus.DRAFT]
 
     async def create_event(self, principal: Principal, draft: EventDraft) -> Event:
         if not principal.can_organize():
@@ -96,7 +105,6 @@ class CatalogService:
         if event.status is EventStatus.PUBLISHED:
             event.publish(event.created_at)
         async with self._uow() as uow:
-            await require_session(uow, principal)
             await uow.events.add(event)
             await uow.commit()
         return event
@@ -107,7 +115,6 @@ class CatalogService:
         if unknown:
             raise errors.ValidationFailed("Unknown fields.", fields={k: "unknown" for k in sorted(unknown)})
         async with self._uow() as uow:
-            await require_session(uow, principal)
             event = await self._owned_for_update(uow, principal, event_id)
             if event.status is EventStatus.CANCELLED:
                 raise errors.EventCancelled("A cancelled event cannot be edited.")
@@ -135,17 +142,16 @@ class CatalogService:
     async def cancel_event(self, principal: Principal, event_id: str) -> Event:
         """Cancel the event: open holds end now; paid bookings are marked for refund by the booking saga."""
         async with self._uow() as uow:
-            await require_session(uow, principal)
             event = await self._owned_for_update(uow, principal, event_id)
             if event.status is not EventStatus.CANCELLED:
-                event.cancel(self._clock.now())  # from here try_reserve refuses: no new hold can land
+                event.cancel(self._clock.now())  # from here place_holds refuses: no new hold can land
                 await uow.events.save(event)
                 await uow.commit()
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             booking_ids = await uow.bookings.ids_for_event(event_id, ("pending", "confirmed"))
         for booking_id in booking_ids:
             await self._end_booking(booking_id)
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             refreshed = await uow.events.get(event_id)
         return refreshed or event
 
@@ -172,7 +178,6 @@ class CatalogService:
         check_limit(limit)
         owner = None if principal.role is Role.ADMIN else principal.user_id
         async with self._uow() as uow:
-            await require_session(uow, principal)
             rows = await uow.events.list_by_organizer(owner, decode_cursor(cursor), limit + 1)
             sales = [EventSales(e, *await uow.bookings.sales_for_event(e.id)) for e in rows]
         return _page(sales, limit, lambda s: Position(s.event.created_at, s.event.id))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain import errors
-from domain.ports import IdempotencyRecord
+from domain.ports import IdempotencyRecord, StoredKey
 
 LEASE = timedelta(seconds=60)  # a request still "in progress" after this was lost; its key may be taken over
 KEEP_FOR = timedelta(hours=48)  # the contract promises at least 24 hours
@@ -40,7 +40,7 @@ def failure(error: errors.DomainError) -> dict[str, Any]:
 
 
 def replay(record: IdempotencyRecord, request_hash: str) -> dict[str, Any]:
-    """The first request's body, or its error raised again."""
+    """The first request's answer as it was stored (`success`), or its error raised again."""
     if record.request_hash != request_hash:
         raise errors.IdempotencyKeyReused()
     if record.outcome is None:
@@ -63,3 +63,8 @@ def is_final(error: errors.DomainError) -> bool:
         errors.PaymentInProgress,
     )
     return not isinstance(error, transient)
+
+
+def stored(user_id: str, key: str, request_hash: str, outcome: dict[str, Any] | None, now: datetime) -> StoredKey:
+    """A key to write now: with its outcome, or (None) leased to the running request for LEASE."""
+    return StoredKey(user_id, key, request_hash, outcome, now + LEASE if outcome is None else now, now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -32,6 +32,37 @@ class IdempotencyRecord:
     locked_until: datetime
 
 
+@dataclass(frozen=True)
+class StoredKey:
+    """An idempotency key to write: its request, its outcome (None while the request runs, until `locked_until`)."""
+
+    user_id: str
+    key: str
+    request_hash: str
+    outcome: dict[str, Any] | None
+    locked_until: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SaleSnapshot:
+    """What a batch of holds for one event decides on: the event, the keys already used, each buyer's open holds."""
+
+    event: Event | None
+    priors: dict[tuple[str, str], IdempotencyRecord]  # by (user_id, key)
+    open_holds: dict[str, int]  # by user_id: pending holds not yet expired
+
+
+@dataclass(frozen=True)
+class ChargeStart:
+    """What starting a charge found. `started`: the key is this request's and the booking names the charge."""
+
+    claimed: bool  # the key is this request's (new, or taken over from a request that died)
+    started: bool  # the booking now names this charge
+    booking: Booking | None  # the booking as the statement found it (for the reason it did not start)
+    prior: IdempotencyRecord | None  # the key as another request left it
+
+
 class UserRepository(Protocol):
     async def add(self, user: User) -> None: ...
     async def get(self, user_id: str) -> User | None: ...
@@ -53,6 +84,7 @@ class RefreshTokenRepository(Protocol):
 class EventRepository(Protocol):
     async def add(self, event: Event) -> None: ...
     async def get(self, event_id: str) -> Event | None: ...
+    async def get_many(self, event_ids: Sequence[str]) -> list[Event]: ...
     async def get_for_update(self, event_id: str) -> Event | None: ...
     async def save(self, event: Event) -> None: ...
     async def list_published(self, flt: EventFilter, after: Position | None, limit: int) -> list[Event]:
@@ -61,10 +93,6 @@ class EventRepository(Protocol):
 
     async def list_by_organizer(self, organizer_id: str | None, after: Position | None, limit: int) -> list[Event]:
         """Every event of the organizer (all when None), by (created_at, id) descending, after the position."""
-        ...
-
-    async def try_reserve(self, event_id: str, quantity: int) -> int | None:
-        """Take `quantity` seats in one atomic step; the seats left, or None when too few remain."""
         ...
 
     async def release(self, event_id: str, quantity: int) -> None: ...
@@ -82,7 +110,40 @@ class BookingRepository(Protocol):
         """The user's bookings by (created_at, id) descending, after the position."""
         ...
 
-    async def count_open_holds(self, user_id: str, now: datetime) -> int: ...
+    async def sale_snapshot(
+        self, event_id: str, keys: Sequence[tuple[str, str]], users: Sequence[str], now: datetime
+    ) -> SaleSnapshot:
+        """The event, the (user_id, key) pairs already stored, and the users' open holds; no locks taken."""
+        ...
+
+    async def place_holds(
+        self, event: Event | None, seats: int, holds: Sequence[Booking], keys: Sequence[StoredKey], now: datetime
+    ) -> bool:
+        """In one atomic step: take `seats` from the event, add the holds, store the keys. False, with nothing
+        written, when the event is no longer as `event` says (fewer seats, another price, not on sale) or a key is
+        stored already. With no holds, only the keys are stored (refusals to remember)."""
+        ...
+
+    async def start_charge(self, booking_id: str, user_id: str, charge_key: str, claim: StoredKey) -> ChargeStart:
+        """In one atomic step: when the user's booking is payable by this charge (pending, not being cancelled, no
+        other charge in flight, not expired unless this charge is already in flight), claim the key (or take over
+        an expired lease of the same request) and name the charge on the booking."""
+        ...
+
+    async def confirm_charge(
+        self, booking: Booking, charge_key: str, key: tuple[str, str], outcome: dict[str, Any]
+    ) -> bool:
+        """In one atomic step, if the booking still names `charge_key` and is pending: write it as confirmed (with
+        its payment and messages) and complete the key with `outcome`. False when it does not."""
+        ...
+
+    async def end_charge(
+        self, booking_id: str, charge_key: str, key: tuple[str, str], outcome: dict[str, Any] | None
+    ) -> None:
+        """The charge ended without a payment: the booking no longer names it, and the key is completed with
+        `outcome` (a final refusal) or released (None: a retry must run again)."""
+        ...
+
     async def claim_expired(self, now: datetime, limit: int) -> list[Booking]:
         """Lock pending holds past expiry with no charge in flight, skipping rows another replica holds."""
         ...
@@ -98,10 +159,9 @@ class BookingRepository(Protocol):
 
 
 class IdempotencyRepository(Protocol):
-    async def claim(
-        self, user_id: str, key: str, request_hash: str, now: datetime, locked_until: datetime
-    ) -> IdempotencyRecord | None:
-        """Take the key for this request; None when taken, else the record that holds it (or held it)."""
+    async def get(self, user_id: str, key: str) -> IdempotencyRecord | None: ...
+    async def remember(self, key: StoredKey) -> bool:
+        """Store the key unless it is stored already; whether it was stored."""
         ...
 
     async def complete(self, user_id: str, key: str, outcome: dict[str, Any]) -> None: ...
@@ -134,7 +194,12 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, autocommit: bool = False) -> UnitOfWork:
+        """A new unit of work. `autocommit`: every repository call is one atomic statement that commits by itself
+        where the database allows it (PostgreSQL: one round trip, no BEGIN/COMMIT); `commit()` must still be
+        called after writes, and commits whatever a database without it kept open."""
+        ...
 
 
 class PaymentGateway(Protocol):
@@ -178,3 +243,16 @@ class LoginThrottle(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class Revocations(Protocol):
+    """Revoked sessions, shared by every process: a revocation stops the very next request without a query."""
+
+    async def revoke(self, session_id: str, *, for_s: float) -> bool:
+        """Remember the session as revoked for `for_s` seconds (an access token's lifetime); False if it could not."""
+        ...
+
+    async def is_revoked(self, session_id: str, issued_at: datetime | None) -> bool | None:
+        """Whether it is revoked; None when this store cannot tell (it is away, or it forgot what happened before
+        the token was issued): then the database decides."""
+        ...

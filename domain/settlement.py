@@ -42,7 +42,7 @@ class Settlement:
     async def reconcile(self, limit: int = 100) -> int:
         """Settle charges whose answer never came back, and finish cancellations whose refund did not."""
         now = self._clock.now()
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             ids = await uow.bookings.unsettled_ids(now - self._settle_after, limit)
         done = 0
         for booking_id in ids:
@@ -60,9 +60,14 @@ class Settlement:
             await uow.commit()
         return purged
 
+    def may_settle(self, booking: Booking, now: datetime) -> bool:
+        """Whether the booking's in-flight charge is old enough that no request can still be bringing it."""
+        started = booking.charge_started_at
+        return booking.charge_key is not None and started is not None and started <= now - self._settle_after
+
     async def settle_charge(self, booking_id: str) -> None:
         """Ask the gateway how the booking's in-flight charge ended and act on it."""
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             booking = await uow.bookings.get(booking_id)
         if booking is None or booking.charge_key is None:
             return
@@ -88,7 +93,7 @@ class Settlement:
 
     async def finish_cancellation(self, booking_id: str) -> Booking:
         """Refund (idempotently, by payment id) a booking whose cancellation was asked for, then release it."""
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             booking = await uow.bookings.get(booking_id)
         if booking is None:
             raise errors.NotFound("No such booking.")
@@ -111,15 +116,6 @@ class Settlement:
             await uow.bookings.save(booking)
             await uow.commit()
         return booking
-
-    async def forget_charge(self, booking_id: str, charge_key: str) -> None:
-        """The gateway refused the call before running it: nothing was charged, so the hold is payable again."""
-        async with self._uow() as uow:
-            booking = await uow.bookings.get_for_update(booking_id)
-            if booking is not None and booking.charge_key == charge_key:
-                booking.clear_charge()
-                await uow.bookings.save(booking)
-                await uow.commit()
 
 
 def new_payment(booking: Booking, result: ChargeResult, now: datetime) -> Payment:

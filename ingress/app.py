@@ -1,4 +1,4 @@
-"""The FastAPI application of the HTTP ingress. Serve (or a test) sets `app.state` before the first request."""
+"""The FastAPI application of the HTTP ingress. Serve (or a test) sets `app.state.services` before the first request."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ Protected routes take `Authorization: Bearer <access_token>`; holds and payments
 
 
 def build_app() -> FastAPI:
-    """The app; `app.state.backend` (a Backend), `.tokens` (a JwtTokens) and `.settings` are set by the caller."""
+    """The app; whoever builds it sets `app.state.services` (ingress/services.py) before the first request."""
     app = FastAPI(
         title="Eventbook",
         version="1.0.0",

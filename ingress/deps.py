@@ -1,59 +1,62 @@
-"""`Annotated` dependencies the routes take as parameters: the backend, the caller, the idempotency key."""
+"""`Annotated` dependencies the routes take as parameters: the services, the caller, the idempotency key."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from adapters.security import JwtTokens
 from domain import errors
 from domain.accounts import Principal
-from ingress.backend import Backend
 from ingress.schemas import CURSOR_PATTERN, ID_PATTERN
+from ingress.services import Services
 
 bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login.")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-# The dependencies are `async def` though they never await: FastAPI runs a plain `def` dependency in a thread
-# pool, a hand-off every request would pay for (a JWT check takes microseconds on the event loop).
-async def get_backend(request: Request) -> Backend:
-    backend: Backend = request.app.state.backend
-    return backend
+# The dependencies are `async def`: FastAPI runs a plain `def` dependency in a thread pool, a hand-off every
+# request would pay for.
+async def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
-async def get_settings(request: Request) -> Any:
-    return request.app.state.settings
-
-
-def _tokens(request: Request) -> JwtTokens:
-    tokens: JwtTokens = request.app.state.tokens
-    return tokens
-
-
-async def current_principal(request: Request, credentials: Credentials) -> Principal:
-    """The caller proven by the bearer token; 401 `unauthenticated` when missing or invalid."""
-    if credentials is None:
-        raise errors.Unauthenticated("A bearer token is required.")
-    return _tokens(request).decode_access(credentials.credentials)
-
-
-async def optional_principal(request: Request, credentials: Credentials) -> Principal | None:
-    """The caller if a valid token came along; public routes ignore a missing or stale one."""
+async def token_principal(request: Request, credentials: Credentials) -> Principal | None:
+    """Who the bearer token names, without asking whether the session still runs (logout needs only that)."""
     if credentials is None:
         return None
     try:
-        return _tokens(request).decode_access(credentials.credentials)
+        return (await get_services(request)).tokens.decode_access(credentials.credentials)
     except errors.Unauthenticated:
         return None
 
 
-BackendDep = Annotated[Backend, Depends(get_backend)]
-SettingsDep = Annotated[Any, Depends(get_settings)]
+async def current_principal(request: Request, credentials: Credentials) -> Principal:
+    """The caller proven by the bearer token, whose session is still active; 401 `unauthenticated` otherwise."""
+    if credentials is None:
+        raise errors.Unauthenticated("A bearer token is required.")
+    services = await get_services(request)
+    principal = services.tokens.decode_access(credentials.credentials)
+    await services.sessions.ensure_active(principal)  # a logout stops the very next request
+    return principal
+
+
+async def optional_principal(request: Request, credentials: Credentials) -> Principal | None:
+    """The caller if a valid token of an active session came along; public routes serve anyone else anonymously."""
+    if credentials is None:
+        return None
+    try:
+        return await current_principal(request, credentials)
+    except errors.DomainError:  # stale, forged, logged out, or not checkable now: anonymous is always safe
+        return None
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+TokenPrincipal = Annotated[Principal | None, Depends(token_principal)]
 # Declared required so the OpenAPI document says so; a missing key becomes 400 `idempotency_key_missing`
 # in ingress.errors (not FastAPI's 422).
 IdempotencyKey = Annotated[

@@ -24,8 +24,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/api/config")
 async def config(request: Request) -> dict[str, Any]:
     """What the web app needs to know about this deployment: `demo` (show the sandbox cards and demo accounts)."""
-    settings = request.app.state.settings
-    return {"demo": bool(getattr(settings, "demo_mode", False))}
+    return {"demo": bool(request.app.state.services.demo)}
 
 
 def frontend_dist() -> Path | None:

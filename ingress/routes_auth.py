@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from domain.views import user_view
-from ingress.deps import BackendDep, CurrentPrincipal, OptionalPrincipal
+from ingress.deps import CurrentPrincipal, ServicesDep, TokenPrincipal
 from ingress.errors import error_responses
 from ingress.schemas import LoginRequest, LogoutRequest, RefreshRequest, TokenPair, UserCreate, UserRead
+from ingress.views import user_view
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 COMMON = (400, 422, 503, 504)
@@ -26,22 +26,21 @@ def token_pair(tokens: Any) -> dict[str, Any]:
     response_model=UserRead,
     responses=error_responses(*COMMON, 409, 429),
 )
-async def register(body: UserCreate, backend: BackendDep) -> dict[str, Any]:
-    user = await backend.call("auth", "register", email=body.email, password=body.password, name=body.name)
-    return user_view(user)
+async def register(body: UserCreate, services: ServicesDep) -> dict[str, Any]:
+    return user_view(await services.auth.register(email=body.email, password=body.password, name=body.name))
 
 
 @router.post("/login", response_model=TokenPair, responses=error_responses(*COMMON, 401, 429))
-async def login(body: LoginRequest, backend: BackendDep, request: Request) -> dict[str, Any]:
+async def login(body: LoginRequest, services: ServicesDep, request: Request) -> dict[str, Any]:
     # The direct peer's address, not X-Forwarded-For: a client could forge that header to dodge the throttle.
     client_ip = request.client.host if request.client else None
-    tokens = await backend.call("auth", "login", email=body.email, password=body.password, client_ip=client_ip)
+    tokens = await services.auth.login(email=body.email, password=body.password, client_ip=client_ip)
     return token_pair(tokens)
 
 
 @router.post("/refresh", response_model=TokenPair, responses=error_responses(*COMMON, 401, 429))
-async def refresh(body: RefreshRequest, backend: BackendDep) -> dict[str, Any]:
-    return token_pair(await backend.call("auth", "refresh", refresh_token=body.refresh_token))
+async def refresh(body: RefreshRequest, services: ServicesDep) -> dict[str, Any]:
+    return token_pair(await services.auth.refresh(refresh_token=body.refresh_token))
 
 
 @router.post(
@@ -51,12 +50,12 @@ async def refresh(body: RefreshRequest, backend: BackendDep) -> dict[str, Any]:
     responses=error_responses(*COMMON, 401),
     summary="Log out: revoke the session of the bearer token and/or of the refresh token given",
 )
-async def logout(backend: BackendDep, principal: OptionalPrincipal, body: LogoutRequest | None = None) -> Response:
+async def logout(services: ServicesDep, principal: TokenPrincipal, body: LogoutRequest | None = None) -> Response:
     refresh_token = body.refresh_token if body else None
-    await backend.call("auth", "logout", principal=principal, refresh_token=refresh_token)
+    await services.auth.logout(principal=principal, refresh_token=refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me", response_model=UserRead, responses=error_responses(401, 503, 504))
-async def me(backend: BackendDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return user_view(await backend.call("auth", "me", principal))
+async def me(services: ServicesDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    return user_view(await services.auth.me(principal))

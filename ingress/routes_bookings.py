@@ -6,9 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from ingress.deps import BackendDep, CurrentPrincipal, Cursor, IdempotencyKey, Limit, ResourceId
+from domain.holding import HoldRequest
+from domain.paying import PayRequest
+from ingress.deps import CurrentPrincipal, Cursor, IdempotencyKey, Limit, ResourceId, ServicesDep
 from ingress.errors import error_responses
 from ingress.schemas import BookingCreate, BookingPage, BookingRead, PaymentCreate, ReceiptRead
+from ingress.views import booking_view, receipt_view
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 READ = (401, 404, 422, 503, 504)
@@ -21,13 +24,11 @@ READ = (401, 404, 422, 503, 504)
     responses=error_responses(400, 401, 404, 409, 422, 429, 503, 504),
 )
 async def hold(
-    body: BookingCreate, backend: BackendDep, principal: CurrentPrincipal, key: IdempotencyKey
+    body: BookingCreate, services: ServicesDep, principal: CurrentPrincipal, key: IdempotencyKey
 ) -> dict[str, Any]:
     """Hold seats until `expires_at`; the booking is `pending` until paid."""
-    booking: dict[str, Any] = await backend.call(
-        "booking", "hold", principal, event_id=body.event_id, quantity=body.quantity, idempotency_key=key
-    )
-    return booking
+    request = HoldRequest(principal, event_id=body.event_id, quantity=body.quantity, idempotency_key=key)
+    return booking_view(await services.booking.hold(request))
 
 
 @router.post(
@@ -36,39 +37,34 @@ async def hold(
     responses=error_responses(400, 401, 402, 404, 409, 422, 429, 503, 504),
 )
 async def pay(
-    id: ResourceId, body: PaymentCreate, backend: BackendDep, principal: CurrentPrincipal, key: IdempotencyKey
+    id: ResourceId, body: PaymentCreate, services: ServicesDep, principal: CurrentPrincipal, key: IdempotencyKey
 ) -> dict[str, Any]:
     """Charge the card and confirm the booking; 402 when declined (the booking stays pending)."""
-    booking: dict[str, Any] = await backend.call(
-        "booking", "pay", principal, booking_id=id, idempotency_key=key, **body.model_dump()
-    )
-    return booking
+    request = PayRequest(booking_id=id, idempotency_key=key, **body.model_dump())
+    return booking_view(await services.booking.pay(principal, request))
 
 
 @router.post("/{id}/cancel", response_model=BookingRead, responses=error_responses(*READ, 409))
-async def cancel(id: ResourceId, backend: BackendDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def cancel(id: ResourceId, services: ServicesDep, principal: CurrentPrincipal) -> dict[str, Any]:
     """Release the seats; a paid booking is refunded."""
-    booking: dict[str, Any] = await backend.call("booking", "cancel", principal, booking_id=id)
-    return booking
+    return booking_view(await services.booking.cancel(principal, booking_id=id))
 
 
 @router.get("", response_model=BookingPage, responses=error_responses(401, 422, 503, 504))
 async def list_bookings(
-    backend: BackendDep, principal: CurrentPrincipal, limit: Limit = 20, cursor: Cursor = None
+    services: ServicesDep, principal: CurrentPrincipal, limit: Limit = 20, cursor: Cursor = None
 ) -> dict[str, Any]:
     """The caller's bookings, newest first."""
-    page = await backend.call("booking", "list", principal, limit=limit, cursor=cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    page = await services.booking.list(principal, limit=limit, cursor=cursor)
+    return {"items": [booking_view(b) for b in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/{id}", response_model=BookingRead, responses=error_responses(*READ))
-async def get_booking(id: ResourceId, backend: BackendDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    booking: dict[str, Any] = await backend.call("booking", "get", principal, booking_id=id)
-    return booking
+async def get_booking(id: ResourceId, services: ServicesDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    return booking_view(await services.booking.get(principal, booking_id=id))
 
 
 @router.get("/{id}/receipt", response_model=ReceiptRead, responses=error_responses(*READ, 409))
-async def receipt(id: ResourceId, backend: BackendDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def receipt(id: ResourceId, services: ServicesDep, principal: CurrentPrincipal) -> dict[str, Any]:
     """The receipt of a confirmed booking; 409 otherwise."""
-    body: dict[str, Any] = await backend.call("booking", "receipt", principal, booking_id=id)
-    return body
+    return receipt_view(await services.booking.receipt(principal, booking_id=id))

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, status
 from domain.catalog import EventDraft
 from domain.model import EventStatus
 from domain.ports import EventFilter
-from domain.views import event_view
-from ingress.deps import BackendDep, CurrentPrincipal, Cursor, Limit, OptionalPrincipal, ResourceId
+from ingress.deps import CurrentPrincipal, Cursor, Limit, OptionalPrincipal, ResourceId, ServicesDep
 from ingress.errors import error_responses
 from ingress.schemas import (
     NO_NUL,
@@ -21,6 +20,7 @@ from ingress.schemas import (
     OrganizerEventPage,
     UtcDatetime,
 )
+from ingress.views import event_view, sales_view
 
 router = APIRouter(tags=["events"])
 Filter = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
@@ -29,7 +29,7 @@ AUTHORING = (400, 401, 403, 404, 409, 422, 503, 504)
 
 @router.get("/api/events", response_model=EventPage, responses=error_responses(422, 503, 504))
 async def list_events(
-    backend: BackendDep,
+    services: ServicesDep,
     q: Filter = None,
     category: Filter = None,
     venue: Filter = None,
@@ -40,13 +40,13 @@ async def list_events(
 ) -> dict[str, Any]:
     """Published events, soonest first."""
     flt = EventFilter(q=q, category=category, venue=venue, starts_after=starts_after, starts_before=starts_before)
-    page = await backend.call("catalog", "list_events", flt, limit=limit, cursor=cursor)
+    page = await services.catalog.list_events(flt, limit=limit, cursor=cursor)
     return {"items": [event_view(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/api/events/{id}", response_model=EventRead, responses=error_responses(404, 422, 503, 504))
-async def get_event(id: ResourceId, backend: BackendDep, viewer: OptionalPrincipal) -> dict[str, Any]:
-    return event_view(await backend.call("catalog", "get_event", id, viewer=viewer))
+async def get_event(id: ResourceId, services: ServicesDep, viewer: OptionalPrincipal) -> dict[str, Any]:
+    return event_view(await services.catalog.get_event(id, viewer=viewer))
 
 
 @router.post(
@@ -55,24 +55,24 @@ async def get_event(id: ResourceId, backend: BackendDep, viewer: OptionalPrincip
     response_model=EventRead,
     responses=error_responses(400, 401, 403, 422, 503, 504),
 )
-async def create_event(body: EventCreate, backend: BackendDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def create_event(body: EventCreate, services: ServicesDep, principal: CurrentPrincipal) -> dict[str, Any]:
     """Organizers and admins; published unless `"status": "draft"` is given."""
     draft = EventDraft(**{**body.model_dump(), "status": EventStatus(body.status)})
-    return event_view(await backend.call("catalog", "create_event", principal, draft))
+    return event_view(await services.catalog.create_event(principal, draft))
 
 
 @router.patch("/api/events/{id}", response_model=EventRead, responses=error_responses(*AUTHORING))
 async def update_event(
-    id: ResourceId, body: EventUpdate, backend: BackendDep, principal: CurrentPrincipal
+    id: ResourceId, body: EventUpdate, services: ServicesDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     """Its organizer or an admin; capacity cannot drop below the seats sold or held (409)."""
-    return event_view(await backend.call("catalog", "update_event", principal, id, body.changes()))
+    return event_view(await services.catalog.update_event(principal, id, body.changes()))
 
 
 @router.post("/api/events/{id}/cancel", response_model=EventRead, responses=error_responses(*AUTHORING))
-async def cancel_event(id: ResourceId, backend: BackendDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def cancel_event(id: ResourceId, services: ServicesDep, principal: CurrentPrincipal) -> dict[str, Any]:
     """Its organizer or an admin: pending holds are released, confirmed bookings refunded."""
-    return event_view(await backend.call("catalog", "cancel_event", principal, id))
+    return event_view(await services.catalog.cancel_event(principal, id))
 
 
 @router.get(
@@ -82,11 +82,8 @@ async def cancel_event(id: ResourceId, backend: BackendDep, principal: CurrentPr
     tags=["organizer"],
 )
 async def organizer_events(
-    backend: BackendDep, principal: CurrentPrincipal, limit: Limit = 20, cursor: Cursor = None
+    services: ServicesDep, principal: CurrentPrincipal, limit: Limit = 20, cursor: Cursor = None
 ) -> dict[str, Any]:
     """The organizer's events (every event for an admin) with seats sold and revenue, newest first."""
-    page = await backend.call("catalog", "organizer_events", principal, limit=limit, cursor=cursor)
-    items = [
-        {"event": event_view(s.event), "seats_sold": s.seats_sold, "revenue_cents": s.revenue_cents} for s in page.items
-    ]
-    return {"items": items, "next_cursor": page.next_cursor}
+    page = await services.catalog.organizer_events(principal, limit=limit, cursor=cursor)
+    return {"items": [sales_view(s) for s in page.items], "next_cursor": page.next_cursor}

@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ingress.backend import TARGETS
-from ingress.deps import BackendDep
+from ingress.deps import ServicesDep
 from ingress.schemas import HealthRead
+from ingress.services import TARGETS, Services
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("eventbook.ingress")
@@ -23,9 +23,9 @@ STATES = ("disabled", "ok", "degraded", "down")  # worst last: several services 
 RETRY_AFTER_S = 5
 
 
-async def _health_of(backend: Any, target: str) -> dict[str, str] | None:
+async def _health_of(services: Services, target: str) -> dict[str, str] | None:
     try:
-        checks = await asyncio.wait_for(backend.call(target, "health"), HEALTH_TIMEOUT_S)
+        checks = await asyncio.wait_for(services.health[target].health(), HEALTH_TIMEOUT_S)
     except Exception as error:  # a dead or slow service is reported, never raised
         log.warning("health of %s failed: %r", target, error)
         return None
@@ -69,9 +69,9 @@ def merge(reports: dict[str, dict[str, str] | None]) -> dict[str, Any]:
         }
     },
 )
-async def health(backend: BackendDep) -> JSONResponse:
+async def health(services: ServicesDep) -> JSONResponse:
     """`ok`; `degraded` (still 200) when an optional dependency is down; 503 `down` when a required one is."""
-    results = await asyncio.gather(*(_health_of(backend, target) for target in TARGETS))
+    results = await asyncio.gather(*(_health_of(services, target) for target in TARGETS))
     body = merge(dict(zip(TARGETS, results, strict=True)))
     if body["status"] == "down":
         return JSONResponse(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})

@@ -1,4 +1,8 @@
-"""The HTTP ingress as a Serve deployment: the FastAPI app, wired to the service deployments' handles."""
+"""The HTTP ingress as a Serve deployment: the FastAPI app over typed clients of the service deployments.
+
+Catalog reads are answered here from a local cache checked against Redis (adapters/local_catalog.py) when Redis
+is configured; the session check of every authenticated request runs here too (Redis, or the database).
+"""
 
 from __future__ import annotations
 
@@ -6,35 +10,46 @@ from fastapi import FastAPI
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from adapters.security import JwtTokens
+from adapters.bootstrap import connect, session_guard
+from adapters.local_catalog import LocalCatalog
 from adapters.settings import get_settings
+from deployments.clients import AuthClient, BookingClient, CatalogClient, MessagingClient
 from ingress.app import build_app
-from ingress.backend import ServeBackend
 from ingress.route_metrics import RouteMetrics
+from ingress.services import CatalogApi, HealthCheck, Services
 
 
-@serve.deployment(name="Api")
 @serve.ingress()  # the app is built in the replica, after __init__, so its state holds this replica's handles
-class Api:
-    def __init__(
+class ApiDeployment:
+    async def __init__(  # type: ignore[misc]  # Serve supports async constructors
         self, auth: DeploymentHandle, catalog: DeploymentHandle, booking: DeploymentHandle, messaging: DeploymentHandle
     ) -> None:
         settings = get_settings()
-        self.settings = settings
-        self.backend = ServeBackend(
-            {"auth": auth, "catalog": catalog, "booking": booking, "messaging": messaging},
-            {
-                "auth": settings.auth_timeout_s,
-                "catalog": settings.catalog_timeout_s,
-                "booking": settings.booking_timeout_s,
-                "messaging": settings.catalog_timeout_s,
-            },
+        infra = await connect(settings, prepare=False)  # the services migrate; this replica only reads sessions
+        catalog_client = CatalogClient(catalog, settings.catalog_timeout_s)
+        catalog_api: CatalogApi = (
+            LocalCatalog(catalog_client, infra.generations) if infra.generations is not None else catalog_client
+        )
+        auth_client = AuthClient(auth, settings.auth_timeout_s)
+        booking_client = BookingClient(booking, settings.booking_timeout_s)
+        health: dict[str, HealthCheck] = {
+            "auth": auth_client,
+            "catalog": catalog_client,
+            "booking": booking_client,
+            "messaging": MessagingClient(messaging, settings.catalog_timeout_s),
+        }
+        self.services = Services(
+            auth=auth_client,
+            catalog=catalog_api,
+            booking=booking_client,
+            health=health,
+            sessions=session_guard(infra.ports),
+            tokens=infra.ports.tokens,
+            demo=settings.demo_mode,
         )
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         app = build_app()
         app.add_middleware(RouteMetrics)  # per-route requests and latency, behind either proxy
-        app.state.settings = self.settings
-        app.state.tokens = JwtTokens.from_settings(self.settings)
-        app.state.backend = self.backend
+        app.state.services = self.services
         return app

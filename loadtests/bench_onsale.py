@@ -11,7 +11,7 @@ are back where they started (the autoscaler's way down) or `--watch-after` secon
     python -m loadtests.bench_onsale --target uvicorn    # the same ingress and domain code in ONE uvicorn process
     python -m loadtests.bench_onsale --target both       # serve, then uvicorn, and the ratio
 
-`uvicorn` runs loadtests/inprocess.py (build_app() over LocalBackend and the real services of adapters.bootstrap)
+`uvicorn` runs loadtests/inprocess.py (build_app() over the real services of adapters.bootstrap, in one process)
 on a fresh PostgreSQL database made for the run and dropped after (`--pg`, default the machine's 127.0.0.1:5432).
 Exit status 1 when seats sold differ from capacity.
 """

@@ -1,7 +1,7 @@
-"""The platform in ONE uvicorn process: the same ingress (build_app) and domain services as the Serve app, called
-in process through LocalBackend, with the same background work (settlement loop, outbox relay with the notifications
-consumer). The benchmarks (bench_onsale, bench_catalog) start it with `inprocess_server()`, on a fresh database, to
-show what the Serve graph costs.
+"""The platform in ONE uvicorn process: the same ingress (build_app) and domain services as the Serve app, built
+by the same composition root (adapters/bootstrap.py) and called in process, with the same background work
+(settlement loop, outbox relay with the notifications consumer). The benchmarks (bench_onsale, bench_catalog)
+start it with `inprocess_server()`, on a fresh database, to show what the Serve graph costs.
 
     EVENTBOOK_DATABASE_URL=postgresql://… python -m loadtests.inprocess --port 8077
 """
@@ -25,43 +25,35 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from adapters.bootstrap import auth_service, booking_service, catalog_service, connect, sandbox_gateway
-from adapters.messaging.mailers import FileMailer
+from adapters.background import relay_forever, settle_forever
+from adapters.bootstrap import (
+    Infrastructure,
+    auth_service,
+    booking_service,
+    catalog_service,
+    connect,
+    local_services,
+    notification_service,
+    sandbox_gateway,
+)
 from adapters.messaging.relay import InProcessTransport, OutboxRelay
 from adapters.settings import get_settings
-from domain.notifications import NotificationService
 from ingress.app import build_app
-from ingress.backend import LocalBackend
+from ingress.services import HealthCheck
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "loadtests" / "results"
 
 
-class Healthy:
-    """A service with the `health()` its deployment adds (the database is checked by a query)."""
+class DatabaseHealth:
+    """What every deployment's health() reports, for services that share this one process."""
 
-    def __init__(self, service: Any, infra: Any) -> None:
-        self._service = service
+    def __init__(self, infra: Infrastructure) -> None:
         self._infra = infra
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._service, name)
-
     async def health(self) -> dict[str, str]:
-        from sqlalchemy import text
-
-        async with self._infra.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-        return {"database": "ok", "payment": "ok", "broker": "disabled", "cache": "disabled"}
-
-
-async def _forever(step: Any, pause_s: float) -> None:
-    while True:
-        try:
-            await step()
-        except Exception:  # like the deployments' loops: outlive a blip
-            await asyncio.sleep(1)
-        await asyncio.sleep(pause_s)
+        await self._infra.database_ok()
+        return {"database": "ok", "payment": "ok", "broker": "disabled", "cache": await self._infra.redis.ping()}
 
 
 def create_app() -> FastAPI:
@@ -69,31 +61,19 @@ def create_app() -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        settings = get_settings()
-        infra = await connect(settings)
-        booking = booking_service(infra, sandbox_gateway(infra))
-        notifications = NotificationService(
-            uow=infra.uow, mailer=FileMailer(settings.var_dir / "mail"), clock=infra.clock
-        )
-        relay = OutboxRelay(infra.engine, InProcessTransport([notifications.handle]))
-
-        async def settle() -> None:
-            await booking.settlement.reap_expired()
-            await booking.settlement.reconcile()
-
-        app.state.settings = settings
-        app.state.tokens = infra.tokens()
-        app.state.backend = LocalBackend(
-            {
-                "auth": Healthy(auth_service(infra), infra),
-                "catalog": Healthy(catalog_service(infra), infra),
-                "booking": Healthy(booking, infra),
-                "messaging": Healthy(None, infra),
-            }
+        infra = await connect(get_settings())
+        ports = infra.ports
+        booking = booking_service(ports, sandbox_gateway(infra))
+        relay = OutboxRelay(infra.engine, InProcessTransport([notification_service(ports).handle]))
+        health: dict[str, HealthCheck] = {
+            target: DatabaseHealth(infra) for target in ("auth", "catalog", "booking", "messaging")
+        }
+        app.state.services = local_services(
+            ports, auth=auth_service(ports), catalog=catalog_service(ports), booking=booking, health=health
         )
         loops = [
-            asyncio.create_task(_forever(settle, settings.reaper_interval_s)),
-            asyncio.create_task(_forever(relay.relay_once, 0.5)),
+            asyncio.create_task(settle_forever(booking.settlement, ports.settings.reaper_interval_s)),
+            asyncio.create_task(relay_forever(relay)),
         ]
         yield
         for loop in loops:
@@ -122,7 +102,7 @@ def write_results(path: Path, rows: list[dict[str, Any]]) -> None:
 
 @contextlib.contextmanager
 def inprocess_server(pg: str, port: int) -> Iterator[str]:
-    """One uvicorn process serving build_app() over LocalBackend, on a fresh database dropped afterwards."""
+    """One uvicorn process serving build_app() over the services in process, on a fresh database dropped afterwards."""
     import psycopg
 
     name = f"eventbook_bench_{secrets.token_hex(4)}"

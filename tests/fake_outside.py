@@ -148,7 +148,7 @@ class FakeTokens:
 
     def issue_access(self, user: User, session_id: str, now: datetime) -> tuple[str, int]:
         token = f"access-{next(self._counter)}"
-        self._principals[token] = Principal(user.id, user.role, session_id)
+        self._principals[token] = Principal(user.id, user.role, session_id, issued_at=now)
         return token, 900
 
     def new_refresh_secret(self) -> str:
@@ -171,3 +171,35 @@ class FakeClock:
     def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
         self._now += delta if delta is not None else timedelta(**parts)
         return self._now
+
+
+class FakeRevocations:
+    """The revocation store (Redis) in memory; `forget()` is Redis restarting with nothing kept."""
+
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        self._clock = clock or FakeClock(datetime.now(UTC))
+        self.revoked: set[str] = set()
+        self.since: datetime | None = self._clock.now() - timedelta(days=1)
+        self.reachable = True
+
+    async def revoke(self, session_id: str, *, for_s: float) -> bool:
+        if not self.reachable:
+            return False
+        self.revoked.add(session_id)
+        return True
+
+    async def is_revoked(self, session_id: str, issued_at: datetime | None) -> bool | None:
+        if not self.reachable:
+            return None
+        if session_id in self.revoked:
+            return True
+        if self.since is None:  # a new life: it begins now and knows nothing of before
+            self.since = self._clock.now()
+            return None
+        if issued_at is None or issued_at < self.since:
+            return None
+        return False
+
+    def forget(self) -> None:
+        self.revoked.clear()
+        self.since = None

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain import errors
 from domain.accounts import RefreshToken, Session, User
-from domain.model import Booking, BookingStatus, Event, EventStatus
+from domain.model import Event, EventStatus
 from domain.pagination import Position
 from domain.ports import (
     EventFilter,
     IdempotencyRecord,
+    StoredKey,
 )
 
 if TYPE_CHECKING:
@@ -137,6 +139,11 @@ class FakeEventRepository(_Repository):
         event: Event | None = self._uow.read(self.table, event_id)
         return event
 
+    async def get_many(self, event_ids: Sequence[str]) -> list[Event]:
+        await self._tick()
+        found = (self._uow.read(self.table, i) for i in event_ids)
+        return [e for e in found if e is not None]
+
     async def get_for_update(self, event_id: str) -> Event | None:
         await self._tick()
         await self._uow.lock(self.table, event_id)
@@ -164,16 +171,6 @@ class FakeEventRepository(_Repository):
         ]
         return sorted(rows, key=lambda e: (e.created_at, e.id), reverse=True)[:limit]
 
-    async def try_reserve(self, event_id: str, quantity: int) -> int | None:
-        await self._tick()
-        await self._uow.lock(self.table, event_id)
-        event: Event | None = self._uow.read(self.table, event_id)
-        if event is None or event.seats_available < quantity:
-            return None
-        event.seats_available -= quantity
-        self._uow.write(self.table, event_id, event)
-        return event.seats_available
-
     async def release(self, event_id: str, quantity: int) -> None:
         await self._tick()
         await self._uow.lock(self.table, event_id)
@@ -186,95 +183,22 @@ class FakeEventRepository(_Repository):
         self._uow.write(self.table, event_id, event)
 
 
-class FakeBookingRepository(_Repository):
-    table = "bookings"
-
-    async def add(self, booking: Booking) -> None:
-        await self._tick()
-        self._uow.write_entity(self.table, booking)
-
-    async def get(self, booking_id: str) -> Booking | None:
-        await self._tick()
-        booking: Booking | None = self._uow.read(self.table, booking_id)
-        return booking
-
-    async def get_for_update(self, booking_id: str) -> Booking | None:
-        await self._tick()
-        await self._uow.lock(self.table, booking_id)
-        return await self.get(booking_id)
-
-    async def save(self, booking: Booking) -> None:
-        await self._tick()
-        self._uow.write_entity(self.table, booking)
-
-    async def list_for_user(self, user_id: str, after: Position | None, limit: int) -> list[Booking]:
-        await self._tick()
-        rows = [
-            b for b in self._uow.rows(self.table) if b.user_id == user_id and _after_desc(b.created_at, b.id, after)
-        ]
-        return sorted(rows, key=lambda b: (b.created_at, b.id), reverse=True)[:limit]
-
-    async def count_open_holds(self, user_id: str, now: datetime) -> int:
-        await self._tick()
-        return sum(
-            1
-            for b in self._uow.rows(self.table)
-            if b.user_id == user_id and b.status is BookingStatus.PENDING and b.expires_at > now
-        )
-
-    async def claim_expired(self, now: datetime, limit: int) -> list[Booking]:
-        await self._tick()
-        due = sorted(
-            (
-                b
-                for b in self._uow.rows(self.table)
-                if b.status is BookingStatus.PENDING and b.expires_at <= now and b.charge_key is None
-            ),
-            key=lambda b: (b.expires_at, b.id),
-        )
-        claimed: list[Booking] = []
-        for booking in due:
-            if len(claimed) == limit:
-                break
-            if await self._uow.try_lock(self.table, booking.id):
-                claimed.append(booking)
-        return claimed
-
-    async def unsettled_ids(self, started_before: datetime, limit: int) -> list[str]:
-        await self._tick()
-        rows = [
-            b
-            for b in self._uow.rows(self.table)
-            if (b.charge_key is not None and b.charge_started_at is not None and b.charge_started_at < started_before)
-            or b.cancel_requested_at is not None
-        ]
-        return [b.id for b in sorted(rows, key=lambda b: (b.created_at, b.id))][:limit]
-
-    async def ids_for_event(self, event_id: str, statuses: tuple[str, ...]) -> list[str]:
-        await self._tick()
-        return sorted(b.id for b in self._uow.rows(self.table) if b.event_id == event_id and b.status in statuses)
-
-    async def sales_for_event(self, event_id: str) -> tuple[int, int]:
-        await self._tick()
-        sold = [b for b in self._uow.rows(self.table) if b.event_id == event_id and b.status is BookingStatus.CONFIRMED]
-        return sum(b.quantity for b in sold), sum(b.amount_cents for b in sold)
-
-
 class FakeIdempotencyRepository(_Repository):
     table = "idempotency"
 
-    async def claim(
-        self, user_id: str, key: str, request_hash: str, now: datetime, locked_until: datetime
-    ) -> IdempotencyRecord | None:
+    async def get(self, user_id: str, key: str) -> IdempotencyRecord | None:
         await self._tick()
-        await self._uow.lock(self.table, (user_id, key))
         row: KeyRow | None = self._uow.read(self.table, (user_id, key))
-        if row is None or (row.outcome is None and row.locked_until <= now):
-            # A free key, or one whose first request was lost with its lease: ours now.
-            created_at = row.created_at if row is not None else now
-            self._uow.write(self.table, (user_id, key), KeyRow(request_hash, None, locked_until, created_at))
-            return None
-        return IdempotencyRecord(row.request_hash, row.outcome, row.locked_until)
+        return IdempotencyRecord(row.request_hash, row.outcome, row.locked_until) if row else None
+
+    async def remember(self, key: StoredKey) -> bool:
+        await self._tick()
+        if self._uow.read(self.table, (key.user_id, key.key)) is not None:
+            return False
+        self._uow.write(
+            self.table, (key.user_id, key.key), KeyRow(key.request_hash, key.outcome, key.locked_until, key.created_at)
+        )
+        return True
 
     async def complete(self, user_id: str, key: str, outcome: dict[str, Any]) -> None:
         await self._tick()

@@ -2,9 +2,11 @@
 
 The unit of work behaves like a read-committed transaction on a database with row locks: reads see
 committed rows plus the transaction's own staged writes, writes stay staged until `commit`, leaving the
-block without committing discards them, and `*_for_update`, `try_reserve`, `release` and `claim` hold a
-row lock until the transaction ends. Every repository call yields to the event loop once, so
-`asyncio.gather` interleaves concurrent use cases the way concurrent requests would.
+block without committing discards them, and `*_for_update` and `release` hold a row lock until the
+transaction ends. An `autocommit` unit of work writes through at once, and the one-statement methods
+(`place_holds`, `start_charge`, ...) take their row locks for that one call only, as a statement would.
+Every repository call yields to the event loop once, so `asyncio.gather` interleaves concurrent use cases
+the way concurrent requests would.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from domain.ports import (
     SessionRepository,
     UserRepository,
 )
+from tests.fake_bookings import FakeBookingRepository
 from tests.fake_outside import (
     DECLINED_CARD,
     GOOD_CARD,
@@ -33,13 +36,13 @@ from tests.fake_outside import (
     FakeClock,
     FakeGateway,
     FakeHasher,
+    FakeRevocations,
     FakeTokens,
     Overload,
     Succeed,
     TimeOutBeforeArriving,
 )
 from tests.fake_repositories import (
-    FakeBookingRepository,
     FakeEventRepository,
     FakeIdempotencyRepository,
     FakeInboxRepository,
@@ -69,8 +72,9 @@ class InMemoryStore:
 
 
 class FakeUnitOfWork:
-    def __init__(self, store: InMemoryStore) -> None:
+    def __init__(self, store: InMemoryStore, *, autocommit: bool = False) -> None:
         self.store = store
+        self.autocommit = autocommit
         self._staged: dict[str, dict[Any, Any]] = {}
         self._held: dict[tuple[str, Any], asyncio.Lock] = {}
         self._active = False
@@ -128,7 +132,10 @@ class FakeUnitOfWork:
 
     def write(self, table: str, key: Any, row: Any) -> None:
         assert self._active, "write outside the unit of work"
-        self._staged[table][key] = copy.deepcopy(row)
+        if self.autocommit:
+            self.store.tables[table][key] = copy.deepcopy(row)
+        else:
+            self._staged[table][key] = copy.deepcopy(row)
 
     def write_entity(self, table: str, entity: Event | Booking) -> None:
         """Write the entity and, in the same transaction, its new messages to the outbox."""
@@ -138,7 +145,15 @@ class FakeUnitOfWork:
 
     def delete(self, table: str, key: Any) -> None:
         assert self._active, "write outside the unit of work"
-        self._staged[table][key] = _DELETED
+        if self.autocommit:
+            self.store.tables[table].pop(key, None)
+        else:
+            self._staged[table][key] = _DELETED
+
+    def end_statement(self) -> None:
+        """The end of a one-statement method: in autocommit its row locks end with it."""
+        if self.autocommit:
+            self._end_transaction()
 
     async def lock(self, table: str, key: Any) -> None:
         """Wait for the row lock, as SELECT ... FOR UPDATE does."""
@@ -159,8 +174,11 @@ class FakeUnitOfWork:
         return True
 
 
-def uow_factory(store: InMemoryStore) -> Callable[[], FakeUnitOfWork]:
-    return lambda: FakeUnitOfWork(store)
+def uow_factory(store: InMemoryStore) -> Callable[..., FakeUnitOfWork]:
+    def make(*, autocommit: bool = False) -> FakeUnitOfWork:
+        return FakeUnitOfWork(store, autocommit=autocommit)
+
+    return make
 
 
 # What tests import from here, wherever it is defined.
@@ -172,6 +190,7 @@ __all__ = [
     "FakeClock",
     "FakeGateway",
     "FakeHasher",
+    "FakeRevocations",
     "FakeTokens",
     "FakeUnitOfWork",
     "InMemoryStore",

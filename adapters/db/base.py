@@ -5,19 +5,21 @@ from __future__ import annotations
 import enum
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Table, and_, insert, or_
+from sqlalchemy import ColumnElement, Table, TextClause, and_, insert, or_, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db.tables import outbox
 from domain.messages import RecordsMessages
 from domain.pagination import Position
 
+if TYPE_CHECKING:
+    from adapters.db.uow import Link
+
 
 class Repository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Link) -> None:
         self._conn = conn
 
     @property
@@ -69,3 +71,11 @@ def row_values(entity: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     skip = (*exclude, "messages")  # what happened goes to the outbox, not to the entity's row
     values = {f.name: getattr(entity, f.name) for f in fields(entity) if f.name not in skip}
     return {name: v.value if isinstance(v, enum.Enum) else v for name, v in values.items()}
+
+
+def statement(template: str, **fragments: str) -> TextClause:
+    """A hand-written statement: SQL text with fixed fragments of this code base (column lists, shared clauses)
+    put in for `{name}`. Never a value: values are bound parameters."""
+    for name, fragment in fragments.items():
+        template = template.replace("{" + name + "}", fragment)
+    return text(template)

@@ -1,27 +1,60 @@
-"""Bookings and their payments, loaded together with one LEFT JOIN."""
+"""Bookings and their payments, loaded together with one LEFT JOIN; the hold's and the payment's statements."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, func, insert, or_, select
 
+from adapters.db import charges
+from adapters.db import holds as hold_statements
 from adapters.db.base import Repository, after_desc, row_values
+from adapters.db.rows import booking_from_row
+from adapters.db.rows import with_payment as _with_payment
 from adapters.db.tables import bookings, payments
-from domain.model import Booking, BookingStatus, Payment, PaymentStatus
+from domain.model import Booking, BookingStatus, Event
 from domain.pagination import Position
+from domain.ports import ChargeStart, SaleSnapshot, StoredKey
 
-_PAYMENT_PREFIX = "payment_"
+if TYPE_CHECKING:
+    from adapters.db.uow import Link, Touched
+
 _OPEN = (BookingStatus.PENDING.value, BookingStatus.CONFIRMED.value)
 
 
-def _with_payment() -> Select[Any]:
-    columns = [c.label(_PAYMENT_PREFIX + c.name) for c in payments.c]
-    return select(bookings, *columns).select_from(bookings.outerjoin(payments, payments.c.booking_id == bookings.c.id))
-
-
 class SqlBookingRepository(Repository):
+    def __init__(self, conn: Link, touched: Touched) -> None:
+        super().__init__(conn)
+        self.touched = touched
+
+    async def sale_snapshot(
+        self, event_id: str, keys: Sequence[tuple[str, str]], users: Sequence[str], now: datetime
+    ) -> SaleSnapshot:
+        return await hold_statements.sale_snapshot(self._conn, event_id, keys, users, now)
+
+    async def place_holds(
+        self, event: Event | None, seats: int, holds: Sequence[Booking], keys: Sequence[StoredKey], now: datetime
+    ) -> bool:
+        placed = await hold_statements.place_holds(self._conn, event, seats, holds, keys, now)
+        if placed and seats and event is not None:
+            self.touched.events.add(event.id)
+        return placed
+
+    async def start_charge(self, booking_id: str, user_id: str, charge_key: str, claim: StoredKey) -> ChargeStart:
+        return await charges.start_charge(self._conn, booking_id, user_id, charge_key, claim)
+
+    async def confirm_charge(
+        self, booking: Booking, charge_key: str, key: tuple[str, str], outcome: dict[str, Any]
+    ) -> bool:
+        return await charges.confirm_charge(self._conn, booking, charge_key, key, outcome)
+
+    async def end_charge(
+        self, booking_id: str, charge_key: str, key: tuple[str, str], outcome: dict[str, Any] | None
+    ) -> None:
+        await charges.end_charge(self._conn, booking_id, charge_key, key, outcome)
+
     async def add(self, booking: Booking) -> None:
         await self._conn.execute(insert(bookings), row_values(booking, exclude=("payment",)))
         if booking.payment is not None:
@@ -52,14 +85,6 @@ class SqlBookingRepository(Repository):
         if after is not None:
             query = query.where(after_desc(bookings.c.created_at, bookings.c.id, after))
         return await self._all(query.order_by(bookings.c.created_at.desc(), bookings.c.id.desc()).limit(limit))
-
-    async def count_open_holds(self, user_id: str, now: datetime) -> int:
-        query = select(func.count()).where(
-            bookings.c.user_id == user_id,
-            bookings.c.status == BookingStatus.PENDING.value,
-            bookings.c.expires_at > now,
-        )
-        return int((await self._conn.execute(query)).scalar_one())
 
     async def claim_expired(self, now: datetime, limit: int) -> list[Booking]:
         query = (
@@ -116,18 +141,7 @@ class SqlBookingRepository(Repository):
 
     async def _one(self, query: Select[Any]) -> Booking | None:
         row = (await self._conn.execute(query)).mappings().first()
-        return _booking(row) if row else None
+        return booking_from_row(row) if row else None
 
     async def _all(self, query: Select[Any]) -> list[Booking]:
-        return [_booking(row) for row in (await self._conn.execute(query)).mappings()]
-
-
-def _booking(row: Any) -> Booking:
-    payment = None
-    if row[_PAYMENT_PREFIX + "id"] is not None:
-        fields = {c.name: row[_PAYMENT_PREFIX + c.name] for c in payments.c}
-        fields["status"] = PaymentStatus(fields["status"])
-        payment = Payment(**fields)
-    fields = {c.name: row[c.name] for c in bookings.c}
-    fields["status"] = BookingStatus(fields["status"])
-    return Booking(**fields, payment=payment)
+        return [booking_from_row(row) for row in (await self._conn.execute(query)).mappings()]

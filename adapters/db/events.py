@@ -2,32 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db.base import Repository, after_asc, after_desc, row_values
+from adapters.db.rows import event_from_row
 from adapters.db.tables import events
 from domain.model import Event, EventStatus
 from domain.pagination import Position
 from domain.ports import EventFilter
 
+if TYPE_CHECKING:
+    from adapters.db.uow import Link, Touched
+
 
 class SqlEventRepository(Repository):
     """Events. Every change to an event or its seats is noted in `touched`, for caches to drop after commit."""
 
-    def __init__(self, conn: AsyncConnection, touched: set[str] | None = None) -> None:
+    def __init__(self, conn: Link, touched: Touched) -> None:
         super().__init__(conn)
-        self.touched = touched if touched is not None else set()
+        self.touched = touched
 
     async def add(self, event: Event) -> None:
-        self.touched.add(event.id)
+        self.touched.events.add(event.id)
+        self.touched.listings = True
         await self._conn.execute(insert(events).values(**row_values(event)))
         await self._write_messages(event)
 
     async def get(self, event_id: str) -> Event | None:
         return await self._one(select(events).where(events.c.id == event_id))
+
+    async def get_many(self, event_ids: Sequence[str]) -> list[Event]:
+        return await self._all(select(events).where(events.c.id.in_(list(event_ids))))
 
     async def get_for_update(self, event_id: str) -> Event | None:
         query = select(events).where(events.c.id == event_id)
@@ -37,7 +45,8 @@ class SqlEventRepository(Repository):
         return await self._one(query)
 
     async def save(self, event: Event) -> None:
-        self.touched.add(event.id)
+        self.touched.events.add(event.id)
+        self.touched.listings = True
         values = row_values(event)
         del values["id"]
         await self._conn.execute(update(events).where(events.c.id == event.id).values(**values))
@@ -75,33 +84,8 @@ class SqlEventRepository(Repository):
             query = query.where(after_desc(events.c.created_at, events.c.id, after))
         return await self._all(query.order_by(events.c.created_at.desc(), events.c.id.desc()).limit(limit))
 
-    async def try_reserve(self, event_id: str, quantity: int) -> int | None:
-        self.touched.add(event_id)
-        # The "no oversell" decision is this ONE conditional UPDATE, not a read followed by a write:
-        # - the check (enough seats, still published) and the decrement are a single statement, so no other
-        #   transaction can act between them;
-        # - on PostgreSQL the UPDATE takes the event's row lock, held only until this unit of work commits,
-        #   so buyers of one event queue on that row for one short transaction each; under READ COMMITTED a
-        #   buyer that waited re-evaluates the WHERE clause against the row version the winner committed
-        #   (EvalPlanQual), so it can never decrement below what is really left;
-        # - on SQLite the transaction began with BEGIN IMMEDIATE: it holds the database write lock, which
-        #   serialises every writer, across processes too;
-        # - the CHECK (seats_available >= 0) would reject an oversell even if all of the above were wrong.
-        stmt = (
-            update(events)
-            .where(
-                events.c.id == event_id,
-                events.c.status == EventStatus.PUBLISHED.value,
-                events.c.seats_available >= quantity,
-            )
-            .values(seats_available=events.c.seats_available - quantity)
-            .returning(events.c.seats_available)
-        )
-        left = (await self._conn.execute(stmt)).scalar_one_or_none()
-        return int(left) if left is not None else None
-
     async def release(self, event_id: str, quantity: int) -> None:
-        self.touched.add(event_id)
+        self.touched.events.add(event_id)
         # Never above capacity: the CHECK constraint turns a double release into an error, not free seats.
         await self._conn.execute(
             update(events).where(events.c.id == event_id).values(seats_available=events.c.seats_available + quantity)
@@ -109,13 +93,7 @@ class SqlEventRepository(Repository):
 
     async def _one(self, query: Select[Any]) -> Event | None:
         row = (await self._conn.execute(query)).mappings().first()
-        return _event(row) if row else None
+        return event_from_row(row) if row else None
 
     async def _all(self, query: Select[Any]) -> list[Event]:
-        return [_event(row) for row in (await self._conn.execute(query)).mappings()]
-
-
-def _event(row: Any) -> Event:
-    values = dict(row)
-    values["status"] = EventStatus(values["status"])
-    return Event(**values)
+        return [event_from_row(row) for row in (await self._conn.execute(query)).mappings()]

@@ -9,8 +9,8 @@ Which reads go where
     skipped at once, re-probed every few seconds, and reported `degraded` by the health check.
 
 Read-your-writes (the LSN technique)
-    Who reads is set per call by the deployments (`acting_as`, from the request's Principal; see
-    `deployments/base.py`). After a unit of work on the primary commits on behalf of a user, the primary's WAL
+    Who reads is set per call by the deployments (`acting_as`, from the request's Principals; see
+    `adapters/db/readers.py`). After a unit of work on the primary commits on behalf of users, the primary's WAL
     insert position (`pg_current_wal_insert_lsn()`, which is at or past the end of that commit record, whatever
     `synchronous_commit` says) is remembered for the user. A later read by that user may use the replica only if
     its `pg_last_wal_replay_lsn()` has reached that position. Where the position is remembered decides whether
@@ -30,9 +30,12 @@ Read-your-writes (the LSN technique)
 
     Anonymous reads have no fence: they see a snapshot at most `replica_max_lag_s` old.
 
+    The position is read on the committing unit of work's own connection, right after its commit: never on a
+    second pooled connection while the first is held (that deadlocked the pool under load).
+
     A last safety net covers writes made where no reader was identified (a session created by login, say):
-    `read_consistently` re-runs a read that answered NotFound or Unauthenticated from the replica on the
-    primary, so a just-created session or booking is never reported missing.
+    `read_consistently` re-runs a read (never a write) that answered NotFound or Unauthenticated from the
+    replica on the primary, so a just-created session or booking is never reported missing.
 
 Lag
     A standby that has replayed everything it received is 0 s behind; otherwise it is `now() -
@@ -43,31 +46,23 @@ Lag
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Protocol, TypeVar, cast
+from typing import cast
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from adapters.db.readers import current_call, current_writers
+from adapters.db.routed_uow import PRIMARY, REPLICA, RecordingUnitOfWork, RoutedReadUnitOfWork
 from adapters.db.uow import uow_factory
+from adapters.db.write_positions import WritePositions
 from adapters.settings import async_url
-from domain import errors
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("eventbook.replica")
 
-T = TypeVar("T")
-
-PRIMARY = "primary"
-REPLICA = "replica"
-
-FENCE_TTL_S = 600  # a remembered write position outlives any lag the router accepts by far
 PROBE_TIMEOUT_S = 2.0
 
 _PROBE = text(
@@ -80,97 +75,6 @@ _PROBE = text(
     """
 )
 _PRIMARY_LSN = text("SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")
-
-
-# --- who is reading, per call -------------------------------------------------------------------------------
-
-
-@dataclass
-class _Call:
-    user_id: str | None
-    primary_only: bool = False
-    used_replica: bool = False
-
-
-_CALL: ContextVar[_Call | None] = ContextVar("eventbook_read_call", default=None)
-
-
-@contextlib.contextmanager
-def acting_as(user_id: str | None, *, primary_only: bool = False) -> Iterator[_Call]:
-    """Run the block on behalf of `user_id` (None: anonymous): their writes are remembered, their reads fenced."""
-    call = _Call(user_id, primary_only=primary_only)
-    token = _CALL.set(call)
-    try:
-        yield call
-    finally:
-        _CALL.reset(token)
-
-
-def current_reader() -> str | None:
-    call = _CALL.get()
-    return call.user_id if call else None
-
-
-async def read_consistently(user_id: str | None, run: Callable[[], Awaitable[T]]) -> T:
-    """Run a service call as `user_id`; a NotFound/Unauthenticated answered from the replica is retried on the primary.
-
-    The retry covers rows the reader could not have been fenced for (a session made by login, a row another
-    user just wrote and shared). The answer may be a raised DomainError or one returned as a value (deployment
-    methods return them so they cross Ray intact); both are retried.
-    """
-    with acting_as(user_id) as call:
-        try:
-            result = await run()
-        except (errors.NotFound, errors.Unauthenticated):
-            if not call.used_replica:
-                raise
-        else:
-            if not (call.used_replica and isinstance(result, errors.NotFound | errors.Unauthenticated)):
-                return result
-    with acting_as(user_id, primary_only=True):
-        return await run()
-
-
-# --- where the last write of each user is remembered --------------------------------------------------------
-
-
-class WritePositions(Protocol):
-    """The primary's WAL position after each user's last write, shared by every process that reads."""
-
-    async def remember(self, user_id: str, lsn: int) -> None: ...
-    async def last_write(self, user_id: str) -> int | None: ...
-
-
-class RedisWritePositions:
-    """One key per user in Redis, only ever raised (a late, older position never lowers it), with a TTL."""
-
-    _RAISE = """
-    local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-    if tonumber(ARGV[1]) > current then
-        redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-    else
-        redis.call('EXPIRE', KEYS[1], ARGV[2])
-    end
-    return 1
-    """
-
-    def __init__(self, url: str, *, prefix: str = "eventbook:write-lsn:", ttl_s: int = FENCE_TTL_S) -> None:
-        import redis.asyncio as aioredis
-
-        self._redis = aioredis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._raise = self._redis.register_script(self._RAISE)
-        self._prefix = prefix
-        self._ttl_s = ttl_s
-
-    async def remember(self, user_id: str, lsn: int) -> None:
-        await self._raise(keys=[self._prefix + user_id], args=[lsn, self._ttl_s])
-
-    async def last_write(self, user_id: str) -> int | None:
-        value = await self._redis.get(self._prefix + user_id)
-        return int(value) if value is not None else None
-
-    async def close(self) -> None:
-        await self._redis.aclose()
 
 
 # --- the replica's state ------------------------------------------------------------------------------------
@@ -232,17 +136,17 @@ class ReadRouter:
         """A read unit of work that tells where it read (`target`, `connection`)."""
         return RoutedReadUnitOfWork(self)
 
-    def read_uow(self) -> UnitOfWork:
-        """The `read_uow` factory of CatalogService and BookingService."""
+    def read_uow(self, *, autocommit: bool = False) -> UnitOfWork:
+        """The `read_uow` factory of CatalogService and BookingService (reads commit nothing either way)."""
         return cast(UnitOfWork, RoutedReadUnitOfWork(self))
 
     def recording(self, writes: UnitOfWorkFactory) -> UnitOfWorkFactory:
-        """The primary's unit-of-work factory, each commit remembering the position for the current reader."""
+        """The primary's unit-of-work factory, each commit remembering the position for the call's users."""
         if self.positions is None:
             return writes  # nothing to remember: identified reads are fenced by the primary's position instead
 
-        def make() -> UnitOfWork:
-            return cast(UnitOfWork, RecordingUnitOfWork(writes(), self))
+        def make(*, autocommit: bool = False) -> UnitOfWork:
+            return cast(UnitOfWork, RecordingUnitOfWork(writes(autocommit=autocommit), self))
 
         return make
 
@@ -250,16 +154,17 @@ class ReadRouter:
 
     async def choose(self) -> str:
         """PRIMARY or REPLICA for a read by the current reader (see the module docstring)."""
-        call = _CALL.get()
+        call = current_call()
         if call is not None and call.primary_only:
             return PRIMARY
         state = await self.state()
         if not state.usable(self.max_lag_s):
             return PRIMARY
-        if call is None or call.user_id is None:
+        reader = call.reader if call is not None else None
+        if reader is None:
             return REPLICA
         try:
-            fence = await self._fence(call.user_id)
+            fence = await self._fence(reader)
         except Exception:  # Redis or the primary did not answer: the primary is always right
             log.warning("read-your-writes fence unavailable; reading from the primary", exc_info=True)
             return PRIMARY
@@ -275,21 +180,21 @@ class ReadRouter:
             return int((await conn.execute(_PRIMARY_LSN)).scalar_one())
 
     async def remember_write(self, conn: AsyncConnection) -> None:
-        """After a commit on the primary: remember the primary's position for the current reader, if any.
+        """After a commit on the primary: remember the primary's position for the call's users, if any.
 
         Read on the committing unit of work's own connection, after its commit returned: the insert position is
         then past that commit. Never on a connection of its own: the unit of work still holds its connection, and
         taking a second one from the same pool deadlocks once every connection is held by a committer waiting for
         another (on the full stack every pay waited out the pool timeout, then its retries met their own key).
         """
-        user_id = current_reader()
-        if user_id is None or self.positions is None:
+        users = current_writers()
+        if not users or self.positions is None:
             return
         try:
             lsn = int((await conn.execute(_PRIMARY_LSN)).scalar_one())
-            await self.positions.remember(user_id, lsn)
-        except Exception:  # the write has committed; only the replica fence of this user is weakened
-            log.warning("could not remember the write position of user %s", user_id, exc_info=True)
+            await self.positions.remember(users, lsn)
+        except Exception:  # the write has committed; only the replica fence of these users is weakened
+            log.warning("could not remember the write position of users %s", users, exc_info=True)
 
     # The replica's state -----------------------------------------------------------------------------------
 
@@ -337,79 +242,3 @@ class ReadRouter:
         close = getattr(self.positions, "close", None)
         if close is not None:
             await close()
-
-
-# --- the units of work --------------------------------------------------------------------------------------
-# Both wrap units of work built elsewhere (uow_factory, with whatever hooks bootstrap gives it) rather than
-# subclass SqlUnitOfWork: the router decides where, the wrapped unit of work still decides how.
-
-
-class RoutedReadUnitOfWork:
-    """Opens a read unit of work on the engine the router chooses; `target` tells which one answered."""
-
-    target: str | None = None
-
-    def __init__(self, router: ReadRouter) -> None:
-        self._router = router
-        self._inner: UnitOfWork | None = None
-
-    async def __aenter__(self) -> UnitOfWork:
-        router = self._router
-        if await router.choose() == REPLICA:
-            inner = router.replica_reads()
-            try:
-                entered = await inner.__aenter__()
-            except Exception as exc:  # it went away since the last probe: the primary answers instead
-                log.warning("replica connection failed, reading from the primary: %r", exc)
-                router.mark_down()
-            else:
-                call = _CALL.get()
-                if call is not None:
-                    call.used_replica = True
-                self._inner, self.target = inner, REPLICA
-                return entered
-        inner = router.primary_reads()
-        entered = await inner.__aenter__()
-        self._inner, self.target = inner, PRIMARY
-        return entered
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        inner, self._inner = self._inner, None
-        if inner is not None:
-            await inner.__aexit__(exc_type, exc, tb)
-
-    @property
-    def connection(self) -> AsyncConnection:
-        """The connection this unit of work reads through (tests ask it which server it is)."""
-        conn = getattr(self._inner, "_conn", None)
-        if not isinstance(conn, AsyncConnection):
-            raise RuntimeError("outside the unit of work")
-        return conn
-
-
-class RecordingUnitOfWork:
-    """A unit of work on the primary whose commits, made for an identified user, remember the WAL position."""
-
-    def __init__(self, inner: UnitOfWork, router: ReadRouter) -> None:
-        self._inner = inner
-        self._router = router
-
-    def __getattr__(self, name: str) -> Any:  # the repositories are the wrapped unit of work's
-        return getattr(self._inner, name)
-
-    async def __aenter__(self) -> UnitOfWork:
-        await self._inner.__aenter__()
-        return cast(UnitOfWork, self)
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self._inner.__aexit__(exc_type, exc, tb)
-
-    async def commit(self) -> None:
-        await self._inner.commit()
-        connection = getattr(self._inner, "connection", None)
-        if isinstance(connection, AsyncConnection):
-            await self._router.remember_write(connection)

@@ -1,12 +1,17 @@
-"""The unit of work: one connection and one transaction, rolled back unless committed."""
+"""The unit of work: one connection, one transaction (or, `autocommit`, statements that commit by themselves)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import CursorResult, Executable
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio.engine import AsyncTransaction
 
 from adapters.db.accounts import SqlRefreshTokenRepository, SqlSessionRepository, SqlUserRepository
 from adapters.db.bookings import SqlBookingRepository
@@ -25,7 +30,83 @@ from domain.ports import (
     UserRepository,
 )
 
-AfterCommit = Callable[[set[str]], Awaitable[None]]
+
+@dataclass
+class Touched:
+    """What a unit of work changed that cached reads depend on: events, and whether listings may differ."""
+
+    events: set[str] = field(default_factory=set)
+    listings: bool = False  # an event was added or edited: which events a list shows, or in what order
+
+    def __bool__(self) -> bool:
+        return bool(self.events) or self.listings
+
+
+AfterCommit = Callable[[Touched], Awaitable[None]]
+
+
+class Link:
+    """The unit of work's connection, as its repositories use it.
+
+    There is no pre-ping (a round trip) per checkout. A pooled connection the server dropped while it sat idle
+    fails at the first statement, before anything of this unit of work reached the server: that first statement
+    runs again, once, on a fresh connection. SQLAlchemy marks the pool invalid on such a disconnect, so the
+    other connections checked out before it are replaced when next taken.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, transactional: bool, read_only: bool) -> None:
+        self._engine = engine
+        self._transactional = transactional
+        self._read_only = read_only
+        self._used = False
+        self.conn: AsyncConnection | None = None
+
+    async def open(self) -> None:
+        conn = await self._engine.connect()
+        try:
+            if self._read_only:
+                await conn.execution_options(**{READ_ONLY: True})
+            if self._transactional:
+                await conn.begin()
+        except BaseException:
+            await conn.close()
+            raise
+        self.conn = conn
+
+    async def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                if conn.in_transaction():
+                    await conn.rollback()
+            finally:
+                await conn.close()
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._engine.dialect
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[*tuple[Any, ...]]:
+        assert self.conn is not None, "outside the unit of work"
+        if self._used:
+            return await self.conn.execute(statement, parameters)
+        self._used = True
+        try:
+            return await self.conn.execute(statement, parameters)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        await self.close()  # dropped while idle in the pool: nothing of this unit of work ran
+        await self.open()
+        assert self.conn is not None
+        return await self.conn.execute(statement, parameters)
+
+    async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
+        return (await self.execute(statement, parameters)).scalar()
+
+    def begin_nested(self) -> AsyncTransaction:
+        assert self.conn is not None, "outside the unit of work"
+        return self.conn.begin_nested()
 
 
 class SqlUnitOfWork:
@@ -39,68 +120,72 @@ class SqlUnitOfWork:
     inbox: InboxRepository
 
     def __init__(
-        self, engine: AsyncEngine, *, read_only: bool = False, after_commit: AfterCommit | None = None
+        self,
+        engine: AsyncEngine,
+        *,
+        read_only: bool = False,
+        autocommit: bool = False,
+        after_commit: AfterCommit | None = None,
     ) -> None:
-        self._engine = engine
-        self._read_only = read_only
+        self._autocommit = autocommit
         self._after_commit = after_commit
-        self._conn: AsyncConnection | None = None
-        self._touched_events: set[str] = set()
+        self._link = Link(engine, transactional=not autocommit, read_only=read_only)
+        self._touched = Touched()
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        conn = await self._engine.connect()
-        try:
-            if self._read_only:
-                await conn.execution_options(**{READ_ONLY: True})
-            await conn.begin()
-        except BaseException:
-            await conn.close()
-            raise
-        self._conn = conn
-        self.users = SqlUserRepository(conn)
-        self.sessions = SqlSessionRepository(conn)
-        self.refresh_tokens = SqlRefreshTokenRepository(conn)
-        self.events = SqlEventRepository(conn, self._touched_events)
-        self.bookings = SqlBookingRepository(conn)
-        self.idempotency = SqlIdempotencyRepository(conn)
-        self.inbox = SqlInboxRepository(conn)
+        await self._link.open()
+        link = self._link
+        self.users = SqlUserRepository(link)
+        self.sessions = SqlSessionRepository(link)
+        self.refresh_tokens = SqlRefreshTokenRepository(link)
+        self.events = SqlEventRepository(link, self._touched)
+        self.bookings = SqlBookingRepository(link, self._touched)
+        self.idempotency = SqlIdempotencyRepository(link)
+        self.inbox = SqlInboxRepository(link)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        conn, self._conn = self._conn, None
-        if conn is None:
-            return
-        try:
-            if conn.in_transaction():
-                await conn.rollback()
-        finally:
-            await conn.close()
+        await self._link.close()
+        if self._autocommit:  # what ran has committed, even if the block then failed: caches must hear of it
+            await self._tell()
 
     @property
     def connection(self) -> AsyncConnection | None:
         """The connection of the open unit of work (None outside it)."""
-        return self._conn
+        return self._link.conn
 
     async def commit(self) -> None:
-        if self._conn is None:
+        conn = self._link.conn
+        if conn is None:
             raise RuntimeError("commit() outside the unit of work")
-        await self._conn.commit()
-        if self._after_commit is not None and self._touched_events:
-            touched = set(self._touched_events)
-            self._touched_events.clear()
-            await self._after_commit(touched)  # e.g. drop cached copies of the events this commit changed
+        if conn.in_transaction():
+            await conn.commit()
+        await self._tell()
         # Work after a commit (a re-read, say) runs in a new transaction that __aexit__ rolls back.
+
+    async def _tell(self) -> None:
+        if self._after_commit is not None and self._touched:
+            touched = Touched(set(self._touched.events), self._touched.listings)
+            self._touched.events.clear()  # the repositories share this one
+            self._touched.listings = False
+            await self._after_commit(touched)  # e.g. move on the cache generations of the events it changed
 
 
 def uow_factory(
     engine: AsyncEngine, *, read_only: bool = False, after_commit: AfterCommit | None = None
-) -> Callable[[], SqlUnitOfWork]:
+) -> Callable[..., SqlUnitOfWork]:
     """A factory of units of work on the engine; `read_only` ones never take SQLite's write lock;
-    `after_commit` hears the ids of the events each commit changed."""
+    `after_commit` hears what each commit changed. `autocommit` units of work use PostgreSQL's autocommit
+    (no BEGIN/COMMIT round trips); SQLite keeps its transaction, committed at `commit()`."""
+    autocommit_engine = (
+        engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else None
+    )
 
-    def make() -> SqlUnitOfWork:
+    def make(*, autocommit: bool = False) -> SqlUnitOfWork:
+        if autocommit and autocommit_engine is not None:
+            return SqlUnitOfWork(autocommit_engine, read_only=read_only, autocommit=True, after_commit=after_commit)
         return SqlUnitOfWork(engine, read_only=read_only, after_commit=after_commit)
 
     return make

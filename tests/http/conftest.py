@@ -14,13 +14,13 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # `tests.fakes`, however pytest is started
 
+from adapters.bootstrap import Ports, auth_service, booking_service, catalog_service, local_services
 from adapters.security import JwtTokens
+from adapters.settings import Settings
 from domain.accounts import Role
-from domain.auth import AuthService
-from domain.booking import BookingService
-from domain.catalog import CatalogService
+from domain.ports import Revocations
 from ingress.app import build_app
-from ingress.backend import LocalBackend
+from ingress.services import HealthCheck, Services
 from tests.fakes import FakeClock, FakeGateway, FakeHasher, InMemoryStore, uow_factory
 
 SECRET = "test-secret-" + "x" * 32
@@ -29,16 +29,12 @@ DECLINED_CARD = "4000 0000 0000 0002"
 Headers = dict[str, str]
 
 
-class WithHealth:
-    """A service as its deployment exposes it: the use cases plus `health()`."""
+class Health:
+    """What a deployment's health() reports, settable by a test (`fail`: the service is gone)."""
 
-    def __init__(self, service: Any, checks: dict[str, str]) -> None:
-        self._service = service
+    def __init__(self, checks: dict[str, str]) -> None:
         self.checks = checks
         self.fail = False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._service, name)
 
     async def health(self) -> dict[str, str]:
         if self.fail:
@@ -57,35 +53,51 @@ def clock() -> FakeClock:
     return FakeClock(datetime.now(UTC).replace(microsecond=0))
 
 
-def make_services(store: InMemoryStore, clock: FakeClock) -> dict[str, WithHealth]:
-    uow = uow_factory(store)
+def fake_ports(store: InMemoryStore, clock: FakeClock, revocations: Revocations | None = None) -> Ports:
+    """The composition root's ports over in-memory fakes; the deployments' builders make the services from them."""
+    settings = Settings(secret_key=SECRET, demo=False)
     tokens = JwtTokens(SECRET, access_ttl=timedelta(minutes=15))
-    return {
-        "auth": WithHealth(AuthService(uow=uow, hasher=FakeHasher(), tokens=tokens, clock=clock), {"database": "ok"}),
-        "catalog": WithHealth(CatalogService(uow=uow, clock=clock), {"database": "ok", "replica": "ok"}),
-        "booking": WithHealth(
-            BookingService(uow=uow, gateway=FakeGateway(), clock=clock), {"database": "ok", "payment": "ok"}
-        ),
-        "messaging": WithHealth(None, {"database": "ok", "broker": "disabled"}),
+    return Ports(
+        settings=settings,
+        uow=uow_factory(store),
+        clock=clock,
+        hasher=FakeHasher(),
+        tokens=tokens,
+        revocations=revocations,
+    )
+
+
+def make_services(store: InMemoryStore, clock: FakeClock, revocations: Revocations | None = None) -> Services:
+    ports = fake_ports(store, clock, revocations)
+    health: dict[str, HealthCheck] = {
+        "auth": Health({"database": "ok"}),
+        "catalog": Health({"database": "ok", "replica": "ok"}),
+        "booking": Health({"database": "ok", "payment": "ok"}),
+        "messaging": Health({"database": "ok", "broker": "disabled"}),
     }
+    return local_services(
+        ports,
+        auth=auth_service(ports),
+        catalog=catalog_service(ports),
+        booking=booking_service(ports, FakeGateway()),
+        health=health,
+    )
 
 
-def make_app(services: dict[str, WithHealth]) -> FastAPI:
+def make_app(services: Services) -> FastAPI:
     """The app as the Serve ingress sets it up, over in-process services."""
     app = build_app()
-    app.state.backend = LocalBackend(dict(services))
-    app.state.tokens = JwtTokens(SECRET, access_ttl=timedelta(minutes=15))
-    app.state.settings = None
+    app.state.services = services
     return app
 
 
 @pytest.fixture
-def services(store: InMemoryStore, clock: FakeClock) -> dict[str, WithHealth]:
+def services(store: InMemoryStore, clock: FakeClock) -> Services:
     return make_services(store, clock)
 
 
 @pytest.fixture
-def app(services: dict[str, WithHealth]) -> FastAPI:
+def app(services: Services) -> FastAPI:
     return make_app(services)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from ingress.app import build_app
 from ingress.frontend import DIST_ENV
-from tests.http.conftest import WithHealth, make_app
+from ingress.services import Services
+from tests.http.conftest import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -36,7 +36,7 @@ def dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def web(dist: Path, services: dict[str, WithHealth]) -> Any:
+def web(dist: Path, services: Services) -> Any:
     with TestClient(make_app(services), raise_server_exceptions=False) as client:
         yield client
 
@@ -80,11 +80,11 @@ def test_the_openapi_document_has_neither_the_app_nor_the_config_route(web: Test
     assert "/api/config" not in paths and "/" not in paths and not any("{path" in p for p in paths)
 
 
-def test_config_says_whether_the_deployment_runs_in_demo_mode(services: dict[str, WithHealth]) -> None:
+def test_config_says_whether_the_deployment_runs_in_demo_mode(services: Services) -> None:
     app = make_app(services)
     with TestClient(app) as client:
-        assert client.get("/api/config").json() == {"demo": False}  # no settings: not demo
-        app.state.settings = SimpleNamespace(demo_mode=True)
+        assert client.get("/api/config").json() == {"demo": False}
+        services.demo = True
         assert client.get("/api/config").json() == {"demo": True}
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from ingress.services import Services
 from tests.http.conftest import Headers, assert_error, card
 
 
@@ -129,32 +129,34 @@ def test_register_refuses_short_passwords_and_bad_emails(client: TestClient) -> 
     assert "email" in assert_error(bad, 422, "validation_error")["details"]["fields"]
 
 
-def test_an_unexpected_exception_is_a_500_internal_without_a_traceback(app: FastAPI, client: TestClient) -> None:
-    class Broken:
-        async def call(self, *args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError("secret internals")
+class Failing:
+    """A catalog whose every call raises the error given."""
 
-    app.state.backend = Broken()
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        async def fail(*args: Any, **kwargs: Any) -> Any:
+            raise self.error
+
+        return fail
+
+
+def test_an_unexpected_exception_is_a_500_internal_without_a_traceback(services: Services, client: TestClient) -> None:
+    services.catalog = Failing(RuntimeError("secret internals"))
     answer = client.get("/api/events")
     assert_error(answer, 500, "internal")
     assert "secret" not in answer.text and "Traceback" not in answer.text
 
 
-def test_timeouts_and_overload_from_the_backend_become_504_and_503(app: FastAPI, client: TestClient) -> None:
+def test_timeouts_and_overload_from_the_services_become_504_and_503(services: Services, client: TestClient) -> None:
     from domain import errors
 
-    class Failing:
-        def __init__(self, error: Exception) -> None:
-            self.error = error
-
-        async def call(self, *args: Any, **kwargs: Any) -> Any:
-            raise self.error
-
-    app.state.backend = Failing(errors.Timeout())
+    services.catalog = Failing(errors.Timeout())
     assert_error(client.get("/api/events"), 504, "timeout")
-    app.state.backend = Failing(errors.Overloaded(retry_after=3))
+    services.catalog = Failing(errors.Overloaded(retry_after=3))
     overloaded = client.get("/api/events")
     assert_error(overloaded, 503, "overloaded")
     assert overloaded.headers["Retry-After"] == "3"
-    app.state.backend = Failing(errors.RateLimited())
+    services.catalog = Failing(errors.RateLimited())
     assert client.get("/api/events").headers["Retry-After"] == "1"

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.http.conftest import WithHealth
+from ingress.services import Services
+from tests.http.conftest import Health
 
 API_MD = Path("/work/shared/API.md")
 CONTRACT_ROUTES = {
@@ -119,10 +120,8 @@ def test_health_reports_every_service_and_dependency(client: TestClient) -> None
     }
 
 
-def test_health_is_503_with_the_same_shape_when_a_service_is_down(
-    client: TestClient, services: dict[str, WithHealth]
-) -> None:
-    services["booking"].fail = True
+def test_health_is_503_with_the_same_shape_when_a_service_is_down(client: TestClient, services: Services) -> None:
+    health(services, "booking").fail = True
     answer = client.get("/health")
     assert answer.status_code == 503 and answer.headers["Retry-After"]
     assert answer.json()["status"] == "down"
@@ -141,11 +140,17 @@ def test_health_is_503_with_the_same_shape_when_a_service_is_down(
 
 
 def test_health_is_503_when_the_database_is_down_and_degraded_when_an_optional_dependency_is(
-    client: TestClient, services: dict[str, WithHealth]
+    client: TestClient, services: Services
 ) -> None:
-    services["catalog"].checks = {"database": "ok", "replica": "down"}
+    health(services, "catalog").checks = {"database": "ok", "replica": "down"}
     degraded = client.get("/health")
     assert (degraded.status_code, degraded.json()["status"]) == (200, "degraded")
-    services["auth"].checks = {"database": "down"}
+    health(services, "auth").checks = {"database": "down"}
     down = client.get("/health")
     assert (down.status_code, down.json()["status"], down.json()["checks"]["database"]) == (503, "down", "down")
+
+
+def health(services: Services, target: str) -> Health:
+    check = services.health[target]
+    assert isinstance(check, Health)
+    return check

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.accounts import Principal, Role, Session, User
-from domain.booking import BookingService
 from domain.model import Event, EventStatus, new_id
 from domain.payments import Card, ChargeResult
 from domain.ports import UnitOfWorkFactory
+from tests.answered import Answered
 
 
 class FixedClock:
@@ -94,7 +94,7 @@ async def add_event(uow: UnitOfWorkFactory, *, capacity: int, now: datetime, pri
 
 
 async def pay(
-    service: BookingService, buyer: Principal, booking_id: str, key: str, card_number: str = "4242 4242 4242 4242"
+    service: Answered, buyer: Principal, booking_id: str, key: str, card_number: str = "4242 4242 4242 4242"
 ) -> dict[str, Any]:
     """Pay with a valid card; the default one succeeds with the fake gateway and the sandbox alike."""
     return await service.pay(

@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from adapters.db.routing import RedisWritePositions
+from adapters.db.write_positions import RedisWritePositions
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "cluster" / "local" / "services.sh"

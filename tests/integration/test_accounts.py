@@ -12,9 +12,10 @@ from adapters.db import create_engine, uow_factory
 from adapters.security import Argon2PasswordHasher, JwtTokens
 from domain import errors
 from domain.accounts import Role, User
-from domain.auth import AuthService, require_session
+from domain.auth import AuthService
 from domain.model import new_id
 from domain.ports import UnitOfWorkFactory
+from domain.sessions import SessionGuard
 from tests.integration.it_support import FixedClock
 
 PASSWORD = "correct horse battery"
@@ -75,8 +76,9 @@ async def test_losing_the_email_race_raises_email_taken_and_leaves_the_transacti
 
 
 async def test_refresh_rotates_and_a_reused_refresh_token_ends_the_session(
-    auth: AuthService, tokens: JwtTokens
+    uow: UnitOfWorkFactory, auth: AuthService, tokens: JwtTokens
 ) -> None:
+    sessions = SessionGuard(uow=uow)
     email = an_email()
     await auth.register(email=email, password=PASSWORD, name="Ada")
     first = await auth.login(email=email, password=PASSWORD)
@@ -85,33 +87,14 @@ async def test_refresh_rotates_and_a_reused_refresh_token_ends_the_session(
     assert second.refresh_token != first.refresh_token
     principal = tokens.decode_access(second.access_token)
     assert (await auth.me(principal)).email == email.lower()
+    await sessions.ensure_active(principal)
 
     with pytest.raises(errors.Unauthenticated):
         await auth.refresh(refresh_token=first.refresh_token)  # a stolen copy came back
     with pytest.raises(errors.Unauthenticated):
-        await auth.me(principal)
+        await sessions.ensure_active(principal)
     with pytest.raises(errors.Unauthenticated):
         await auth.refresh(refresh_token=second.refresh_token)
-
-
-async def test_logout_ends_the_session_so_its_access_token_stops_working(
-    uow: UnitOfWorkFactory, auth: AuthService, tokens: JwtTokens
-) -> None:
-    email = an_email()
-    await auth.register(email=email, password=PASSWORD, name="Ada")
-    issued = await auth.login(email=email, password=PASSWORD)
-    principal = tokens.decode_access(issued.access_token)
-    assert (await auth.me(principal)).email == email.lower()
-
-    await auth.logout(principal=principal)
-
-    with pytest.raises(errors.Unauthenticated):
-        await auth.me(principal)
-    async with uow() as tx:
-        with pytest.raises(errors.Unauthenticated):
-            await require_session(tx, principal)
-    with pytest.raises(errors.Unauthenticated):
-        await auth.refresh(refresh_token=issued.refresh_token)
 
 
 async def test_wrong_password_and_unknown_email_are_the_same_refusal(auth: AuthService) -> None:

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db.tables import bookings
-from domain import errors
+from domain import errors, idempotency
 from domain.booking import BookingService
-from domain.ports import UnitOfWorkFactory
+from domain.ports import ChargeStart, UnitOfWorkFactory
+from tests.answered import Answered
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event, pay
 
 
@@ -28,7 +29,7 @@ async def test_a_replayed_hold_returns_the_first_body_and_books_nothing_more(
     clock = FixedClock()
     event = await add_event(pg_uow, capacity=10, now=clock.now())
     [buyer] = await add_buyers(pg_uow, 1, clock.now())
-    service = BookingService(uow=pg_uow, gateway=FakeGateway(), clock=clock)
+    service = Answered(BookingService(uow=pg_uow, gateway=FakeGateway(), clock=clock))
 
     first = await service.hold(buyer, event_id=event.id, quantity=2, idempotency_key="k1")
     clock.advance(timedelta(seconds=5))
@@ -48,7 +49,7 @@ async def test_a_duplicate_payment_while_the_first_is_charging_is_told_it_is_in_
     event = await add_event(pg_uow, capacity=10, now=clock.now())
     [buyer] = await add_buyers(pg_uow, 1, clock.now())
     gateway = FakeGateway(hold=asyncio.Event())
-    service = BookingService(uow=pg_uow, gateway=gateway, clock=clock)
+    service = Answered(BookingService(uow=pg_uow, gateway=gateway, clock=clock))
     booking = await service.hold(buyer, event_id=event.id, quantity=1, idempotency_key="hold")
 
     first = asyncio.create_task(pay(service, buyer, booking["id"], "pay"))
@@ -70,7 +71,7 @@ async def test_a_sold_out_refusal_is_replayed_even_after_seats_come_back(
     clock = FixedClock()
     event = await add_event(pg_uow, capacity=1, now=clock.now())
     first, second = await add_buyers(pg_uow, 2, clock.now())
-    service = BookingService(uow=pg_uow, gateway=FakeGateway(), clock=clock)
+    service = Answered(BookingService(uow=pg_uow, gateway=FakeGateway(), clock=clock))
     taken = await service.hold(first, event_id=event.id, quantity=1, idempotency_key="a")
     with pytest.raises(errors.SoldOut):
         await service.hold(second, event_id=event.id, quantity=1, idempotency_key="b")
@@ -90,26 +91,30 @@ async def test_a_key_whose_request_died_can_be_taken_over_after_its_lease_only_b
 ) -> None:
     clock = FixedClock(datetime(2019, 1, 1, tzinfo=UTC))  # so purging below touches no other test's keys
     [buyer] = await add_buyers(pg_uow, 1, clock.now())
-    lease = timedelta(seconds=60)
-    async with pg_uow() as tx:
-        assert await tx.idempotency.claim(buyer.user_id, "k", "h1", clock.now(), clock.now() + lease) is None
-        await tx.commit()
+    event = await add_event(pg_uow, capacity=5, now=clock.now())
+    held = await Answered(BookingService(uow=pg_uow, gateway=FakeGateway(), clock=clock)).hold(
+        buyer, event_id=event.id, quantity=1, idempotency_key="hold"
+    )
 
-    later = clock.now() + timedelta(seconds=30)
-    async with pg_uow() as tx:
-        record = await tx.idempotency.claim(buyer.user_id, "k", "h1", later, later + lease)
-    assert record is not None and record.outcome is None  # still leased: in progress
+    async def start(at: datetime, request_hash: str) -> ChargeStart:
+        async with pg_uow(autocommit=True) as tx:
+            claim = idempotency.stored(buyer.user_id, "k", request_hash, None, at)
+            return await tx.bookings.start_charge(held["id"], buyer.user_id, f"{held['id']}:charge", claim)
+
+    assert (await start(clock.now(), "h1")).started  # then the request died
+    leased = await start(clock.now() + timedelta(seconds=30), "h1")
+    assert not leased.claimed and leased.prior is not None and leased.prior.outcome is None  # still in progress
 
     later = clock.now() + timedelta(seconds=90)
+    other = await start(later, "h2")
+    assert not other.claimed and other.prior is not None and other.prior.request_hash == "h1"
+    assert (await start(later, "h1")).claimed
     async with pg_uow() as tx:
-        other = await tx.idempotency.claim(buyer.user_id, "k", "h2", later, later + lease)
-        assert other is not None and other.request_hash == "h1"
-        assert await tx.idempotency.claim(buyer.user_id, "k", "h1", later, later + lease) is None
         await tx.idempotency.complete(buyer.user_id, "k", {"ok": {"n": 1}})
         await tx.commit()
 
+    done = await start(later, "h1")
+    assert not done.claimed and done.prior is not None and done.prior.outcome == {"ok": {"n": 1}}
     async with pg_uow() as tx:
-        done = await tx.idempotency.claim(buyer.user_id, "k", "h1", later, later + lease)
-        assert done is not None and done.outcome == {"ok": {"n": 1}}
-        assert await tx.idempotency.purge(later + timedelta(days=3)) == 1
+        assert await tx.idempotency.purge(later + timedelta(days=3)) == 2  # this one and the hold's
         await tx.commit()

@@ -23,6 +23,7 @@ from domain.booking import BookingService
 from domain.messages import Message
 from domain.notifications import Email, NotificationService
 from domain.ports import UnitOfWorkFactory
+from tests.answered import Answered
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event, pay
 
 AMQP = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -60,7 +61,7 @@ def topology() -> Iterator[Topology]:
 
 async def confirmed_bookings(uow: UnitOfWorkFactory, count: int) -> set[str]:
     clock = FixedClock()
-    service = BookingService(uow=uow, gateway=FakeGateway(), clock=clock)
+    service = Answered(BookingService(uow=uow, gateway=FakeGateway(), clock=clock))
     event = await add_event(uow, capacity=count, now=clock.now())
     ids = set()
     for i, buyer in enumerate(await add_buyers(uow, count, clock.now())):

@@ -15,6 +15,7 @@ from domain.booking import BookingService
 from domain.model import BookingPolicy, Event
 from domain.ports import UnitOfWorkFactory
 from domain.settlement import Settlement
+from tests.answered import Answered
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event
 
 HOLDS = 150
@@ -45,8 +46,8 @@ async def test_two_reaper_replicas_expire_every_hold_exactly_once_and_return_eve
     # Several events, so the reapers' seat releases could lock event rows in opposite orders.
     shows = [await add_event(pg_uow, capacity=CAPACITY, now=clock.now()) for _ in range(3)]
     buyers = await add_buyers(pg_uow, HOLDS // 5, clock.now())
-    service = BookingService(
-        uow=pg_uow, gateway=FakeGateway(), clock=clock, policy=BookingPolicy(max_open_holds_per_user=5)
+    service = Answered(
+        BookingService(uow=pg_uow, gateway=FakeGateway(), clock=clock, policy=BookingPolicy(max_open_holds_per_user=5))
     )
     wanted = [(random.choice(shows).id, random.randint(1, 2)) for _ in range(HOLDS)]
     await asyncio.gather(

@@ -17,6 +17,7 @@ from domain.model import Booking, BookingStatus, EventStatus
 from domain.payments import ChargeResult
 from domain.ports import EventFilter
 from domain.settlement import new_payment
+from tests.answered import Answered
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event, pay
 
 
@@ -76,7 +77,7 @@ async def test_a_users_bookings_come_newest_first_in_pages_with_their_payments(e
     clock = FixedClock(datetime(2032, 1, 1, tzinfo=UTC))
     event = await add_event(uow, capacity=50, now=clock.now())
     [buyer] = await add_buyers(uow, 1, clock.now())
-    service = BookingService(uow=uow, gateway=FakeGateway(), clock=clock)
+    service = Answered(BookingService(uow=uow, gateway=FakeGateway(), clock=clock))
     ids = []
     for i in range(5):
         ids.append((await service.hold(buyer, event_id=event.id, quantity=1, idempotency_key=f"h{i}"))["id"])
@@ -108,7 +109,7 @@ async def test_a_booking_locked_after_waiting_for_its_confirmation_comes_with_th
     clock = FixedClock(datetime(2032, 1, 1, tzinfo=UTC))
     event = await add_event(uow, capacity=5, now=clock.now())
     [buyer] = await add_buyers(uow, 1, clock.now())
-    held = await BookingService(uow=uow, gateway=FakeGateway(), clock=clock).hold(
+    held = await Answered(BookingService(uow=uow, gateway=FakeGateway(), clock=clock)).hold(
         buyer, event_id=event.id, quantity=1, idempotency_key="h"
     )
     async with uow() as reconciler:
@@ -137,14 +138,15 @@ async def test_organizers_see_their_events_newest_first_with_sales(engine: Async
     clock = FixedClock(datetime(2033, 1, 1, tzinfo=UTC))
     first = await add_event(uow, capacity=10, now=clock.now(), price_cents=1000)
     [buyer] = await add_buyers(uow, 1, clock.now())
-    service = BookingService(uow=uow, gateway=FakeGateway(), clock=clock)
+    service = Answered(BookingService(uow=uow, gateway=FakeGateway(), clock=clock))
     booking = await service.hold(buyer, event_id=first.id, quantity=3, idempotency_key="h")
     await pay(service, buyer, booking["id"], "p")
     await service.hold(buyer, event_id=first.id, quantity=2, idempotency_key="h2")  # held, not sold
 
     async with uow() as tx:
         assert await tx.bookings.sales_for_event(first.id) == (3, 3000)
-        assert await tx.bookings.count_open_holds(buyer.user_id, clock.now()) == 1
+        snapshot = await tx.bookings.sale_snapshot(first.id, [(buyer.user_id, "h2")], [buyer.user_id], clock.now())
+        assert snapshot.open_holds == {buyer.user_id: 1} and (buyer.user_id, "h2") in snapshot.priors
         assert len(await tx.bookings.ids_for_event(first.id, ("pending", "confirmed"))) == 2
         mine = await tx.events.list_by_organizer(first.organizer_id, None, 10)
         everyone = await tx.events.list_by_organizer(None, None, 1000)
@@ -162,7 +164,7 @@ async def test_a_read_only_unit_of_work_on_sqlite_reads_while_a_writer_holds_the
     event = await add_event(uow_factory(engine), capacity=5, now=datetime.now(UTC))
     reader = uow_factory(engine, read_only=True)
     async with uow_factory(engine)() as writer:
-        await writer.events.try_reserve(event.id, 2)  # holds the write lock, uncommitted
+        await writer.events.release(event.id, 0)  # a write: holds the write lock, uncommitted
         async with reader() as tx:
             seen = await asyncio.wait_for(tx.events.get(event.id), timeout=2)
     assert seen is not None and seen.seats_available == 5

@@ -9,6 +9,7 @@ from adapters.sandbox_gateway import SandboxGateway
 from domain import errors
 from domain.booking import BookingService
 from domain.ports import UnitOfWorkFactory
+from tests.answered import Answered
 from tests.integration.it_support import FixedClock, add_buyers, add_event, pay
 
 
@@ -18,7 +19,7 @@ async def test_paying_then_cancelling_refunds_and_a_declined_card_leaves_the_hol
     clock = FixedClock()
     event = await add_event(pg_uow, capacity=5, now=clock.now())
     [buyer] = await add_buyers(pg_uow, 1, clock.now())
-    service = BookingService(uow=pg_uow, gateway=SandboxGateway(pg_engine, clock=clock), clock=clock)
+    service = Answered(BookingService(uow=pg_uow, gateway=SandboxGateway(pg_engine, clock=clock), clock=clock))
 
     declined = await service.hold(buyer, event_id=event.id, quantity=1, idempotency_key="h1")
     with pytest.raises(errors.PaymentDeclined) as refusal:

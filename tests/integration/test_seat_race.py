@@ -18,6 +18,7 @@ from domain import errors
 from domain.accounts import Principal
 from domain.booking import BookingService
 from domain.ports import UnitOfWorkFactory
+from tests.answered import Answered
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event
 
 CAPACITY = 50
@@ -32,7 +33,7 @@ class RaceResult:
 
 async def race(uow: UnitOfWorkFactory, event_id: str, buyers: list[Principal], quantities: list[int]) -> RaceResult:
     """Every buyer tries to hold at once, while a watcher keeps reading the seat counter."""
-    service = BookingService(uow=uow, gateway=FakeGateway(), clock=FixedClock())
+    service = Answered(BookingService(uow=uow, gateway=FakeGateway(), clock=FixedClock()))
     done = asyncio.Event()
     seen: list[int] = []
 

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db import create_engine, uow_factory
-from adapters.db.routing import ReadRouter, acting_as, create_replica_engine
+from adapters.db.readers import acting_as
+from adapters.db.routing import ReadRouter, create_replica_engine
 from tests.integration.replica_support import redis_answers, redis_positions
 from tests.integration.test_replica import add_organizer
 

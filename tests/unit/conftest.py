@@ -13,12 +13,15 @@ from domain.auth import AuthService
 from domain.booking import BookingService
 from domain.catalog import CatalogService, EventDraft
 from domain.model import Event, EventStatus
+from domain.sessions import SessionGuard
 from domain.settlement import Settlement
+from tests.answered import Answered
 from tests.fakes import (
     GOOD_CARD,
     FakeClock,
     FakeGateway,
     FakeHasher,
+    FakeRevocations,
     FakeTokens,
     FakeUnitOfWork,
     InMemoryStore,
@@ -54,9 +57,21 @@ def tokens() -> FakeTokens:
     return FakeTokens()
 
 
+@pytest.fixture(params=["revocation store", "database only"])
+def revocations(request: pytest.FixtureRequest, clock: FakeClock) -> FakeRevocations | None:
+    """Sessions checked against a revocation store (Redis), or in the database alone."""
+    return FakeRevocations(clock) if request.param == "revocation store" else None
+
+
 @pytest.fixture
-def auth(uow: Any, tokens: FakeTokens, clock: FakeClock) -> AuthService:
-    return AuthService(uow=uow, hasher=FakeHasher(), tokens=tokens, clock=clock)
+def auth(uow: Any, tokens: FakeTokens, clock: FakeClock, revocations: FakeRevocations | None) -> AuthService:
+    return AuthService(uow=uow, hasher=FakeHasher(), tokens=tokens, clock=clock, revocations=revocations)
+
+
+@pytest.fixture
+def sessions(uow: Any, revocations: FakeRevocations | None) -> SessionGuard:
+    """The check the ingress runs on every authenticated request."""
+    return SessionGuard(uow=uow, revocations=revocations)
 
 
 @pytest.fixture
@@ -65,12 +80,12 @@ def catalog(uow: Any, clock: FakeClock) -> CatalogService:
 
 
 @pytest.fixture
-def bookings(uow: Any, gateway: FakeGateway, clock: FakeClock) -> BookingService:
-    return BookingService(uow=uow, gateway=gateway, clock=clock, settle_after=timedelta(seconds=10))
+def bookings(uow: Any, gateway: FakeGateway, clock: FakeClock) -> Answered:
+    return Answered(BookingService(uow=uow, gateway=gateway, clock=clock, settle_after=timedelta(seconds=10)))
 
 
 @pytest.fixture
-def settlement(bookings: BookingService) -> Settlement:
+def settlement(bookings: Answered) -> Settlement:
     return bookings.settlement
 
 
@@ -123,12 +138,13 @@ def new_event(catalog: CatalogService, organizer: Principal, clock: FakeClock) -
     return new_event
 
 
+# What the user is answered (the HTTP shape), so tests read like the contract.
 Hold = Callable[..., Awaitable[dict[str, Any]]]
 Pay = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
-def hold(bookings: BookingService) -> Hold:
+def hold(bookings: Answered) -> Hold:
     """Hold seats under a fresh Idempotency-Key unless one is given."""
     keys = iter(range(1, 10_000))
 
@@ -141,7 +157,7 @@ def hold(bookings: BookingService) -> Hold:
 
 
 @pytest.fixture
-def pay(bookings: BookingService) -> Pay:
+def pay(bookings: Answered) -> Pay:
     """Pay with a card valid until 2031 under a fresh Idempotency-Key unless one is given."""
     keys = iter(range(1, 10_000))
 

@@ -7,6 +7,7 @@ import pytest
 from domain import errors
 from domain.accounts import Role
 from domain.auth import AuthService
+from domain.sessions import SessionGuard
 from tests.fakes import FakeClock, FakeTokens
 
 
@@ -71,7 +72,9 @@ async def test_refresh_rotates_the_refresh_token(auth: AuthService) -> None:
     assert second.access_token != first.access_token
 
 
-async def test_a_reused_refresh_token_revokes_the_whole_session(auth: AuthService, tokens: FakeTokens) -> None:
+async def test_a_reused_refresh_token_revokes_the_whole_session(
+    auth: AuthService, tokens: FakeTokens, sessions: SessionGuard
+) -> None:
     await auth.register(email="ada@example.com", password="correct-horse", name="Ada")
     stolen = await auth.login(email="ada@example.com", password="correct-horse")
     rotated = await auth.refresh(refresh_token=stolen.refresh_token)
@@ -82,8 +85,8 @@ async def test_a_reused_refresh_token_revokes_the_whole_session(auth: AuthServic
     # The legitimate holder is logged out too: the session is gone, not just the old token.
     with pytest.raises(errors.Unauthenticated):
         await auth.refresh(refresh_token=rotated.refresh_token)
-    with pytest.raises(errors.Unauthenticated):
-        await auth.me(tokens.principal(rotated.access_token))
+    with pytest.raises(errors.Unauthenticated):  # the very next request of the session
+        await sessions.ensure_active(tokens.principal(rotated.access_token))
 
 
 async def test_reuse_detection_leaves_the_users_other_sessions_alone(auth: AuthService, tokens: FakeTokens) -> None:
@@ -112,27 +115,32 @@ async def test_an_expired_refresh_token_is_refused(auth: AuthService, clock: Fak
         await auth.refresh(refresh_token=tokens.refresh_token)
 
 
-async def test_logout_makes_me_and_refresh_fail(auth: AuthService, tokens: FakeTokens) -> None:
+async def test_logout_ends_the_session_for_the_next_request_and_refresh(
+    auth: AuthService, tokens: FakeTokens, sessions: SessionGuard
+) -> None:
     await auth.register(email="ada@example.com", password="correct-horse", name="Ada")
     issued = await auth.login(email="ada@example.com", password="correct-horse")
     principal = tokens.principal(issued.access_token)
+    await sessions.ensure_active(principal)
 
     await auth.logout(principal=principal)
 
     with pytest.raises(errors.Unauthenticated):
-        await auth.me(principal)
+        await sessions.ensure_active(principal)
     with pytest.raises(errors.Unauthenticated):
         await auth.refresh(refresh_token=issued.refresh_token)
 
 
-async def test_logout_by_refresh_token_ends_that_session(auth: AuthService, tokens: FakeTokens) -> None:
+async def test_logout_by_refresh_token_ends_that_session(
+    auth: AuthService, tokens: FakeTokens, sessions: SessionGuard
+) -> None:
     await auth.register(email="ada@example.com", password="correct-horse", name="Ada")
     issued = await auth.login(email="ada@example.com", password="correct-horse")
 
     await auth.logout(refresh_token=issued.refresh_token)
 
     with pytest.raises(errors.Unauthenticated):
-        await auth.me(tokens.principal(issued.access_token))
+        await sessions.ensure_active(tokens.principal(issued.access_token))
 
 
 async def test_logout_without_any_credential_is_refused(auth: AuthService) -> None:

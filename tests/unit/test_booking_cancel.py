@@ -4,15 +4,14 @@ import pytest
 
 from domain import errors
 from domain.accounts import Principal
-from domain.booking import BookingService
 from domain.catalog import CatalogService
 from domain.settlement import Settlement
 from tests.fakes import SLOW_CARD, FakeClock, FakeGateway
-from tests.unit.conftest import Hold, NewEvent, Pay
+from tests.unit.conftest import Answered, Hold, NewEvent, Pay
 
 
 async def test_cancelling_a_pending_booking_releases_its_seats(
-    bookings: BookingService, catalog: CatalogService, new_event: NewEvent, customer: Principal, hold: Hold
+    bookings: Answered, catalog: CatalogService, new_event: NewEvent, customer: Principal, hold: Hold
 ) -> None:
     event = await new_event(capacity=10)
     booking = await hold(customer, event, quantity=3)
@@ -24,7 +23,7 @@ async def test_cancelling_a_pending_booking_releases_its_seats(
 
 
 async def test_cancelling_a_confirmed_booking_refunds_it_and_releases_its_seats(
-    bookings: BookingService, catalog: CatalogService, new_event: NewEvent, customer: Principal,
+    bookings: Answered, catalog: CatalogService, new_event: NewEvent, customer: Principal,
     gateway: FakeGateway, hold: Hold, pay: Pay,
 ) -> None:  # fmt: skip
     event = await new_event(capacity=10, price_cents=1200)
@@ -40,7 +39,7 @@ async def test_cancelling_a_confirmed_booking_refunds_it_and_releases_its_seats(
 
 
 async def test_cancelling_twice_returns_the_cancelled_booking_and_refunds_once(
-    bookings: BookingService, catalog: CatalogService, new_event: NewEvent, customer: Principal,
+    bookings: Answered, catalog: CatalogService, new_event: NewEvent, customer: Principal,
     gateway: FakeGateway, hold: Hold, pay: Pay,
 ) -> None:  # fmt: skip
     event = await new_event(capacity=10)
@@ -55,7 +54,7 @@ async def test_cancelling_twice_returns_the_cancelled_booking_and_refunds_once(
 
 
 async def test_someone_elses_booking_cannot_be_cancelled_and_is_not_revealed(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, other_customer: Principal, hold: Hold
+    bookings: Answered, new_event: NewEvent, customer: Principal, other_customer: Principal, hold: Hold
 ) -> None:
     booking = await hold(customer, await new_event())
 
@@ -67,7 +66,7 @@ async def test_someone_elses_booking_cannot_be_cancelled_and_is_not_revealed(
 
 
 async def test_an_expired_hold_cannot_be_cancelled(
-    bookings: BookingService, settlement: Settlement, new_event: NewEvent, customer: Principal,
+    bookings: Answered, settlement: Settlement, new_event: NewEvent, customer: Principal,
     clock: FakeClock, hold: Hold,
 ) -> None:  # fmt: skip
     booking = await hold(customer, await new_event())
@@ -80,7 +79,7 @@ async def test_an_expired_hold_cannot_be_cancelled(
 
 
 async def test_cancelling_while_a_charge_is_in_flight_settles_it_then_refunds(
-    bookings: BookingService, catalog: CatalogService, new_event: NewEvent, customer: Principal,
+    bookings: Answered, catalog: CatalogService, new_event: NewEvent, customer: Principal,
     gateway: FakeGateway, hold: Hold, pay: Pay,
 ) -> None:  # fmt: skip
     event = await new_event(capacity=10)
@@ -97,7 +96,7 @@ async def test_cancelling_while_a_charge_is_in_flight_settles_it_then_refunds(
 
 
 async def test_a_cancelled_booking_cannot_be_paid(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
+    bookings: Answered, new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
 ) -> None:
     booking = await hold(customer, await new_event())
     await bookings.cancel(customer, booking_id=booking["id"])

@@ -4,7 +4,6 @@ import pytest
 
 from domain import errors
 from domain.accounts import Principal
-from domain.booking import BookingService
 from domain.catalog import CatalogService
 from tests.fakes import (
     DECLINED_CARD,
@@ -17,11 +16,11 @@ from tests.fakes import (
     Succeed,
     TimeOutBeforeArriving,
 )
-from tests.unit.conftest import Hold, NewEvent, Pay
+from tests.unit.conftest import Answered, Hold, NewEvent, Pay
 
 
 async def test_paying_confirms_the_booking_with_its_payment_and_a_receipt_number(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
+    bookings: Answered, new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
 ) -> None:
     event = await new_event(price_cents=2500)
     booking = await hold(customer, event, quantity=2)
@@ -42,7 +41,7 @@ async def test_paying_confirms_the_booking_with_its_payment_and_a_receipt_number
 
 @pytest.mark.parametrize(("card", "code"), [(DECLINED_CARD, "card_declined"), (NO_FUNDS_CARD, "insufficient_funds")])
 async def test_a_declined_card_keeps_the_booking_pending_and_its_seats_held(
-    bookings: BookingService, catalog: CatalogService, new_event: NewEvent, customer: Principal,
+    bookings: Answered, catalog: CatalogService, new_event: NewEvent, customer: Principal,
     hold: Hold, pay: Pay, card: str, code: str,
 ) -> None:  # fmt: skip
     event = await new_event(capacity=10)
@@ -94,7 +93,7 @@ async def test_a_booking_cannot_be_paid_twice(
 
 
 async def test_an_invalid_card_is_refused_before_the_gateway_is_called(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
+    bookings: Answered, new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
 ) -> None:
     booking = await hold(customer, await new_event())
 
@@ -117,7 +116,7 @@ async def test_someone_elses_booking_cannot_be_paid(
 
 
 async def test_a_timed_out_charge_is_confirmed_by_a_retry_with_the_same_key_without_a_second_charge(
-    bookings: BookingService, catalog: CatalogService, new_event: NewEvent, customer: Principal,
+    bookings: Answered, catalog: CatalogService, new_event: NewEvent, customer: Principal,
     gateway: FakeGateway, hold: Hold, pay: Pay,
 ) -> None:  # fmt: skip
     event = await new_event(capacity=10)
@@ -137,15 +136,19 @@ async def test_a_timed_out_charge_is_confirmed_by_a_retry_with_the_same_key_with
 
 
 async def test_a_retry_under_a_new_key_after_a_timeout_settles_the_first_charge_instead_of_charging_again(
-    new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
+    new_event: NewEvent, customer: Principal, clock: FakeClock, gateway: FakeGateway, hold: Hold, pay: Pay
 ) -> None:
     booking = await hold(customer, await new_event())
     with pytest.raises(errors.Timeout):
         await pay(customer, booking, card=SLOW_CARD, key="first")
 
+    # While the first request could still be bringing its charge, another key waits its turn (never voids it).
+    with pytest.raises(errors.PaymentInProgress):
+        await pay(customer, booking, card=GOOD_CARD, key="second")
+    clock.advance(seconds=10)  # the settle delay: no request can still be on its way
+
     with pytest.raises(errors.BookingNotPending):
         await pay(customer, booking, card=GOOD_CARD, key="second")
-
     assert len(gateway.succeeded()) == 1
 
 
@@ -162,7 +165,7 @@ async def test_a_timed_out_charge_may_still_be_retried_after_the_hold_expires(
 
 
 async def test_an_overloaded_gateway_leaves_the_hold_payable_again(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
+    bookings: Answered, new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
 ) -> None:
     booking = await hold(customer, await new_event())
     gateway.program(GOOD_CARD, Overload())
@@ -180,13 +183,16 @@ async def test_an_overloaded_gateway_leaves_the_hold_payable_again(
 
 
 async def test_a_charge_lost_on_the_way_is_voided_so_a_new_key_charges_exactly_once(
-    new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
+    new_event: NewEvent, customer: Principal, clock: FakeClock, gateway: FakeGateway, hold: Hold, pay: Pay
 ) -> None:
     booking = await hold(customer, await new_event())
     gateway.program(GOOD_CARD, TimeOutBeforeArriving())
     with pytest.raises(errors.Timeout):
         await pay(customer, booking, key="first")
     gateway.program(GOOD_CARD, Succeed())
+    with pytest.raises(errors.PaymentInProgress):
+        await pay(customer, booking, key="second")
+    clock.advance(seconds=10)
 
     paid = await pay(customer, booking, key="second")
 

@@ -4,13 +4,12 @@ import pytest
 
 from domain import errors
 from domain.accounts import Principal
-from domain.booking import BookingService
 from tests.fakes import FakeClock
-from tests.unit.conftest import Hold, NewEvent, Pay
+from tests.unit.conftest import Answered, Hold, NewEvent, Pay
 
 
 async def test_a_booking_is_shown_to_its_owner_only(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, other_customer: Principal, hold: Hold
+    bookings: Answered, new_event: NewEvent, customer: Principal, other_customer: Principal, hold: Hold
 ) -> None:
     booking = await hold(customer, await new_event())
 
@@ -20,7 +19,7 @@ async def test_a_booking_is_shown_to_its_owner_only(
 
 
 async def test_listing_shows_only_ones_own_bookings_newest_first_across_pages(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, other_customer: Principal,
+    bookings: Answered, new_event: NewEvent, customer: Principal, other_customer: Principal,
     clock: FakeClock, hold: Hold,
 ) -> None:  # fmt: skip
     event = await new_event()
@@ -38,7 +37,7 @@ async def test_listing_shows_only_ones_own_bookings_newest_first_across_pages(
 
 
 async def test_bookings_made_in_the_same_instant_are_paged_without_gaps_or_repeats(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, hold: Hold, clock: FakeClock
+    bookings: Answered, new_event: NewEvent, customer: Principal, hold: Hold, clock: FakeClock
 ) -> None:
     event = await new_event()
     made = [await hold(customer, event, quantity=1) for _ in range(5)]  # same created_at: id breaks ties
@@ -58,7 +57,7 @@ async def test_bookings_made_in_the_same_instant_are_paged_without_gaps_or_repea
 
 
 async def test_a_receipt_exists_only_for_a_confirmed_booking(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, hold: Hold, pay: Pay
+    bookings: Answered, new_event: NewEvent, customer: Principal, hold: Hold, pay: Pay
 ) -> None:
     event = await new_event(price_cents=900)
     booking = await hold(customer, event, quantity=2)
@@ -77,7 +76,7 @@ async def test_a_receipt_exists_only_for_a_confirmed_booking(
 
 
 async def test_someone_elses_receipt_is_not_found(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, other_customer: Principal,
+    bookings: Answered, new_event: NewEvent, customer: Principal, other_customer: Principal,
     hold: Hold, pay: Pay,
 ) -> None:  # fmt: skip
     paid = await pay(customer, await hold(customer, await new_event()))
@@ -87,7 +86,7 @@ async def test_someone_elses_receipt_is_not_found(
 
 
 async def test_a_refunded_booking_has_no_receipt(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, hold: Hold, pay: Pay
+    bookings: Answered, new_event: NewEvent, customer: Principal, hold: Hold, pay: Pay
 ) -> None:
     paid = await pay(customer, await hold(customer, await new_event()))
     await bookings.cancel(customer, booking_id=paid["id"])

@@ -7,13 +7,12 @@ import pytest
 
 from domain import errors
 from domain.accounts import Principal, Role
-from domain.booking import BookingService
 from domain.catalog import CatalogService, EventDraft
 from domain.model import EventStatus
 from domain.ports import EventFilter
 from domain.settlement import Settlement
 from tests.fakes import SLOW_CARD, FakeClock, FakeGateway, InMemoryStore
-from tests.unit.conftest import Hold, NewEvent, Pay, SignUp
+from tests.unit.conftest import Answered, Hold, NewEvent, Pay, SignUp
 
 
 def draft(clock: FakeClock, **overrides: Any) -> EventDraft:
@@ -223,7 +222,7 @@ async def test_an_admin_may_edit_any_event(catalog: CatalogService, new_event: N
 
 async def test_cancelling_an_event_releases_holds_and_refunds_paid_bookings_once_reconciled(
     catalog: CatalogService,
-    bookings: BookingService,
+    bookings: Answered,
     settlement: Settlement,
     gateway: FakeGateway,
     new_event: NewEvent,
@@ -278,7 +277,7 @@ async def test_a_cancelled_event_cannot_be_edited(
 
 async def test_cancelling_with_a_charge_in_flight_refunds_it_once_it_lands(
     catalog: CatalogService,
-    bookings: BookingService,
+    bookings: Answered,
     settlement: Settlement,
     gateway: FakeGateway,
     new_event: NewEvent,

@@ -6,10 +6,10 @@ import pytest
 
 from domain import errors, idempotency
 from domain.accounts import Principal
-from domain.booking import BookingService
 from domain.catalog import CatalogService
-from tests.fakes import DECLINED_CARD, FakeClock, FakeGateway, InMemoryStore, uow_factory
-from tests.unit.conftest import Hold, NewEvent, Pay
+from domain.paying import PayRequest
+from tests.fakes import DECLINED_CARD, GOOD_CARD, FakeClock, FakeGateway, InMemoryStore, uow_factory
+from tests.unit.conftest import Answered, Hold, NewEvent, Pay
 
 
 async def test_a_replayed_hold_returns_the_first_booking_and_takes_no_more_seats(
@@ -46,7 +46,7 @@ async def test_keys_are_scoped_to_the_user(
 
 
 async def test_a_sold_out_answer_is_replayed_even_after_seats_free_up(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, other_customer: Principal, hold: Hold
+    bookings: Answered, new_event: NewEvent, customer: Principal, other_customer: Principal, hold: Hold
 ) -> None:
     event = await new_event(capacity=2)
     blocking = await hold(other_customer, event, quantity=2)
@@ -101,7 +101,7 @@ async def test_a_replayed_decline_is_the_same_decline_without_asking_the_gateway
 
 
 async def test_a_request_still_running_makes_a_duplicate_wait_its_turn(
-    bookings: BookingService, new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
+    bookings: Answered, new_event: NewEvent, customer: Principal, gateway: FakeGateway, hold: Hold, pay: Pay
 ) -> None:
     booking = await hold(customer, await new_event())
     gateway.gate = asyncio.Event()
@@ -118,31 +118,32 @@ async def test_a_request_still_running_makes_a_duplicate_wait_its_turn(
     assert len(gateway.succeeded()) == 1
 
 
-async def test_a_lost_request_gives_up_its_key_once_the_lease_runs_out(
-    store: InMemoryStore, bookings: BookingService, new_event: NewEvent, customer: Principal, clock: FakeClock,
-    hold: Hold,
+async def test_a_lost_payment_gives_up_its_key_once_the_lease_runs_out(
+    store: InMemoryStore, new_event: NewEvent, customer: Principal, clock: FakeClock, gateway: FakeGateway,
+    hold: Hold, pay: Pay,
 ) -> None:  # fmt: skip
-    event = await new_event()
-    request_hash = idempotency.fingerprint("hold", {"event_id": event.id, "quantity": 1})
-    async with uow_factory(store)() as uow:  # a replica took the key, then died before answering
-        now = clock.now()
-        assert await uow.idempotency.claim(customer.user_id, "k1", request_hash, now, now + idempotency.LEASE) is None
-        await uow.commit()
+    booking = await hold(customer, await new_event(), quantity=1)
+    request = PayRequest(booking["id"], GOOD_CARD, 12, 2031, "123", "k1")
+    async with uow_factory(store)(autocommit=True) as uow:  # a replica took the key and named the charge, then died
+        claim = idempotency.stored(customer.user_id, "k1", request.request_hash, None, clock.now())
+        assert (await uow.bookings.start_charge(booking["id"], customer.user_id, request.charge_key, claim)).started
 
     with pytest.raises(errors.IdempotencyInProgress):
-        await hold(customer, event, quantity=1, key="k1")
+        await pay(customer, booking, key="k1")
     clock.advance(idempotency.LEASE)
 
-    assert (await hold(customer, event, quantity=1, key="k1"))["status"] == "pending"
+    assert (await pay(customer, booking, key="k1"))["status"] == "confirmed"
+    assert len(gateway.succeeded()) == 1
 
 
-async def test_a_claim_not_committed_leaves_the_key_free(store: InMemoryStore, clock: FakeClock) -> None:
+async def test_a_key_not_committed_stays_free(store: InMemoryStore, clock: FakeClock) -> None:
     now = clock.now()
     async with uow_factory(store)() as uow:
-        await uow.idempotency.claim("u1", "k1", "hash", now, now + idempotency.LEASE)
+        assert await uow.idempotency.remember(idempotency.stored("u1", "k1", "hash", None, now))
 
     async with uow_factory(store)() as uow:
-        assert await uow.idempotency.claim("u1", "k1", "other-hash", now, now + idempotency.LEASE) is None
+        assert await uow.idempotency.remember(idempotency.stored("u1", "k1", "other-hash", None, now))
+        assert not await uow.idempotency.remember(idempotency.stored("u1", "k1", "hash", None, now))
 
 
 def test_the_fingerprint_ignores_key_order_but_not_values() -> None:

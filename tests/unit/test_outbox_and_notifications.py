@@ -9,14 +9,13 @@ import pytest
 
 from domain import errors
 from domain.accounts import Principal
-from domain.booking import BookingService
 from domain.catalog import CatalogService
 from domain.messages import Message
 from domain.model import EventStatus
 from domain.notifications import Email, NotificationService
 from domain.settlement import Settlement
 from tests.fakes import FakeClock, InMemoryStore
-from tests.unit.conftest import Hold, NewEvent, Pay
+from tests.unit.conftest import Answered, Hold, NewEvent, Pay
 
 
 class RecordingMailer:
@@ -85,7 +84,7 @@ async def test_a_declined_payment_writes_no_message(
 
 
 async def test_cancelling_a_paid_booking_writes_cancelled_and_refunded(
-    new_event: NewEvent, hold: Hold, pay: Pay, customer: Principal, bookings: BookingService, store: InMemoryStore
+    new_event: NewEvent, hold: Hold, pay: Pay, customer: Principal, bookings: Answered, store: InMemoryStore
 ) -> None:
     booking = await pay(customer, await hold(customer, await new_event()))
     store.tables["outbox"].clear()

@@ -6,10 +6,10 @@ import pytest
 
 from domain import errors
 from domain.accounts import Principal
-from domain.booking import BookingService
 from domain.catalog import CatalogService
 from domain.pagination import MAX_LIMIT, Position, check_limit, decode_cursor, encode_cursor
 from domain.ports import EventFilter
+from tests.unit.conftest import Answered
 
 
 def test_a_cursor_round_trips_the_position() -> None:
@@ -47,13 +47,13 @@ async def test_listing_events_refuses_a_bad_limit_or_cursor(catalog: CatalogServ
         await catalog.list_events(EventFilter(), cursor="garbage!")
 
 
-async def test_listing_bookings_refuses_a_bad_limit(bookings: BookingService, customer: Principal) -> None:
+async def test_listing_bookings_refuses_a_bad_limit(bookings: Answered, customer: Principal) -> None:
     with pytest.raises(errors.ValidationFailed):
         await bookings.list(customer, limit=MAX_LIMIT + 1)
 
 
 async def test_an_empty_list_has_no_next_cursor(
-    catalog: CatalogService, bookings: BookingService, customer: Principal
+    catalog: CatalogService, bookings: Answered, customer: Principal
 ) -> None:
     assert (await catalog.list_events(EventFilter())).next_cursor is None
     page = await bookings.list(customer)

@@ -7,15 +7,14 @@ import pytest
 
 from domain import errors
 from domain.accounts import Principal
-from domain.booking import BookingService
 from domain.catalog import CatalogService
 from domain.settlement import Settlement
 from tests.fakes import GOOD_CARD, SLOW_CARD, FakeClock, FakeGateway, InMemoryStore, TimeOutBeforeArriving
-from tests.unit.conftest import Hold, NewEvent, Pay
+from tests.unit.conftest import Answered, Hold, NewEvent, Pay
 
 
 async def test_the_reaper_releases_expired_holds_and_leaves_live_ones(
-    bookings: BookingService, catalog: CatalogService, settlement: Settlement, new_event: NewEvent,
+    bookings: Answered, catalog: CatalogService, settlement: Settlement, new_event: NewEvent,
     customer: Principal, clock: FakeClock, hold: Hold,
 ) -> None:  # fmt: skip
     event = await new_event(capacity=10)
@@ -60,7 +59,7 @@ async def test_the_reaper_works_in_batches(
 
 
 async def test_a_hold_with_a_charge_in_flight_is_not_reaped(
-    bookings: BookingService, catalog: CatalogService, settlement: Settlement, new_event: NewEvent,
+    bookings: Answered, catalog: CatalogService, settlement: Settlement, new_event: NewEvent,
     customer: Principal, clock: FakeClock, hold: Hold, pay: Pay,
 ) -> None:  # fmt: skip
     event = await new_event(capacity=10)
@@ -75,7 +74,7 @@ async def test_a_hold_with_a_charge_in_flight_is_not_reaped(
 
 
 async def test_reconcile_confirms_a_charge_that_succeeded_after_a_timeout_even_past_expiry(
-    bookings: BookingService, catalog: CatalogService, settlement: Settlement, new_event: NewEvent,
+    bookings: Answered, catalog: CatalogService, settlement: Settlement, new_event: NewEvent,
     customer: Principal, clock: FakeClock, gateway: FakeGateway, hold: Hold, pay: Pay,
 ) -> None:  # fmt: skip
     event = await new_event(capacity=10)
@@ -98,7 +97,7 @@ async def test_reconcile_confirms_a_charge_that_succeeded_after_a_timeout_even_p
 
 
 async def test_reconcile_expires_and_releases_a_hold_whose_charge_never_reached_the_gateway(
-    bookings: BookingService, catalog: CatalogService, settlement: Settlement, new_event: NewEvent,
+    bookings: Answered, catalog: CatalogService, settlement: Settlement, new_event: NewEvent,
     customer: Principal, clock: FakeClock, gateway: FakeGateway, hold: Hold, pay: Pay,
 ) -> None:  # fmt: skip
     event = await new_event(capacity=10)
@@ -118,7 +117,7 @@ async def test_reconcile_expires_and_releases_a_hold_whose_charge_never_reached_
 
 
 async def test_reconcile_clears_a_lost_charge_on_a_live_hold_so_it_can_be_paid(
-    bookings: BookingService, settlement: Settlement, new_event: NewEvent, customer: Principal,
+    bookings: Answered, settlement: Settlement, new_event: NewEvent, customer: Principal,
     clock: FakeClock, gateway: FakeGateway, hold: Hold, pay: Pay,
 ) -> None:  # fmt: skip
     booking = await hold(customer, await new_event())
@@ -156,7 +155,7 @@ async def test_reconcile_with_nothing_to_do_touches_nothing(
 
 
 async def test_old_idempotency_keys_are_purged_and_recent_ones_kept(
-    bookings: BookingService, settlement: Settlement, new_event: NewEvent, customer: Principal,
+    bookings: Answered, settlement: Settlement, new_event: NewEvent, customer: Principal,
     clock: FakeClock, store: InMemoryStore,
 ) -> None:  # fmt: skip
     event = await new_event()

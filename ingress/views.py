@@ -1,4 +1,4 @@
-"""What users see of an entity: the JSON-ready shapes of the HTTP contract."""
+"""What users see of an entity: the JSON-ready shapes of the HTTP contract, made in this one place."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.accounts import User
+from domain.booking import Receipt
+from domain.catalog import EventSales
 from domain.model import Booking, Event
 
 
@@ -62,7 +64,8 @@ def booking_view(booking: Booking) -> dict[str, Any]:
     }
 
 
-def receipt_view(booking: Booking, event: Event) -> dict[str, Any]:
+def receipt_view(receipt: Receipt) -> dict[str, Any]:
+    booking, event = receipt.booking, receipt.event
     assert booking.payment is not None and booking.receipt_number is not None
     return {
         "booking_id": booking.id,
@@ -74,3 +77,7 @@ def receipt_view(booking: Booking, event: Event) -> dict[str, Any]:
         "payment_reference": booking.payment.reference,
         "receipt_number": booking.receipt_number,
     }
+
+
+def sales_view(sales: EventSales) -> dict[str, Any]:
+    return {"event": event_view(sales.event), "seats_sold": sales.seats_sold, "revenue_cents": sales.revenue_cents}

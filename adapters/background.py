@@ -1,0 +1,51 @@
+"""The platform's background work, shared by the deployments and the in-process server: the settlement loop
+(expire holds, settle charges of unknown outcome, purge old keys) and the outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from adapters.messaging.relay import OutboxRelay
+from domain import idempotency
+from domain.settlement import Settlement
+
+log = logging.getLogger("eventbook.background")
+
+PURGE_EVERY = 1800  # settlement rounds between purges of idempotency keys past KEEP_FOR
+RELAY_IDLE_S = 0.5
+RELAY_BACKOFF_S = 2.0
+BACKLOG_EVERY_S = 5.0  # how often the outbox backlog is measured
+
+
+async def settle_forever(
+    settlement: Settlement, interval_s: float, expired: Callable[[int], None] = lambda n: None
+) -> None:
+    """Every replica may run this: each step locks rows with SKIP LOCKED and re-checks their state."""
+    rounds = 0
+    while True:
+        try:
+            expired(await settlement.reap_expired())
+            await settlement.reconcile()
+            if rounds % PURGE_EVERY == 0:
+                await settlement.purge_idempotency_keys(idempotency.KEEP_FOR)
+        except Exception:  # the loop must outlive a database blip; the next round tries again
+            log.exception("settlement round failed")
+        rounds += 1
+        await asyncio.sleep(interval_s)
+
+
+async def relay_forever(relay: OutboxRelay, backlog: Callable[[int], None] = lambda n: None) -> None:
+    loop = asyncio.get_running_loop()
+    measured_at = -BACKLOG_EVERY_S
+    while True:
+        try:
+            if loop.time() - measured_at >= BACKLOG_EVERY_S:
+                measured_at = loop.time()
+                backlog(await relay.backlog())
+            sent = await relay.relay_once()
+            await asyncio.sleep(0 if sent else RELAY_IDLE_S)
+        except Exception as error:  # broker or database away: the messages wait in the outbox
+            log.warning("outbox relay paused: %r", error)
+            await asyncio.sleep(RELAY_BACKOFF_S)

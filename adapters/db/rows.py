@@ -1,0 +1,35 @@
+"""Rows into entities: what the repositories and the hot-path statements share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from adapters.db.tables import bookings, events, payments
+from domain.model import Booking, BookingStatus, Event, EventStatus, Payment, PaymentStatus
+
+PAYMENT_PREFIX = "payment_"
+
+
+def with_payment() -> Select[Any]:
+    """Bookings LEFT JOIN their payment, the payment's columns prefixed."""
+    columns = [c.label(PAYMENT_PREFIX + c.name) for c in payments.c]
+    return select(bookings, *columns).select_from(bookings.outerjoin(payments, payments.c.booking_id == bookings.c.id))
+
+
+def booking_from_row(row: Any) -> Booking:
+    payment = None
+    if row[PAYMENT_PREFIX + "id"] is not None:
+        fields = {c.name: row[PAYMENT_PREFIX + c.name] for c in payments.c}
+        fields["status"] = PaymentStatus(fields["status"])
+        payment = Payment(**fields)
+    fields = {c.name: row[c.name] for c in bookings.c}
+    fields["status"] = BookingStatus(fields["status"])
+    return Booking(**fields, payment=payment)
+
+
+def event_from_row(row: Any) -> Event:
+    values = {c.name: row[c.name] for c in events.c}
+    values["status"] = EventStatus(values["status"])
+    return Event(**values)

@@ -1,0 +1,157 @@
+"""The ingress's typed clients of the service deployments (ingress/services.py's protocols over Serve handles).
+
+Each method names the deployment method it calls, so mypy checks the call across the process boundary. Holds are
+batched here with Serve's own `@serve.batch`: the holds that reach this Api replica together cross to Booking
+in one call, and Booking decides each event's holds together (domain/holding.py) — one handle hop, one snapshot
+and one write for the whole batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ray import serve
+from ray.serve.handle import DeploymentHandle
+
+from deployments.auth import AuthDeployment
+from deployments.booking import BookingDeployment
+from deployments.calls import call
+from deployments.catalog import CatalogDeployment
+from deployments.messaging import MessagingDeployment
+from domain import errors
+from domain.accounts import Principal, User
+from domain.auth import Tokens
+from domain.booking import Receipt
+from domain.catalog import EventDraft, EventSales
+from domain.holding import Answer, HoldRequest
+from domain.model import Booking, Event
+from domain.pagination import Page
+from domain.paying import PayRequest
+from domain.ports import EventFilter
+
+HOLD_BATCH_SIZE = 64
+HOLD_BATCH_WAIT_S = 0.002  # at most this long for company; the first hold of a batch waits no longer
+HOLD_BATCHES_AT_ONCE = 4
+
+
+class AuthClient:
+    def __init__(self, handle: DeploymentHandle, timeout_s: float) -> None:
+        self._handle, self._timeout_s = handle, timeout_s
+
+    async def register(self, *, email: str, password: str, name: str) -> User:
+        return await call(
+            self._handle, AuthDeployment.register, self._timeout_s, email=email, password=password, name=name
+        )
+
+    async def login(self, *, email: str, password: str, client_ip: str | None = None) -> Tokens:
+        return await call(
+            self._handle, AuthDeployment.login, self._timeout_s, email=email, password=password, client_ip=client_ip
+        )
+
+    async def refresh(self, *, refresh_token: str) -> Tokens:
+        return await call(self._handle, AuthDeployment.refresh, self._timeout_s, refresh_token=refresh_token)
+
+    async def logout(self, *, principal: Principal | None = None, refresh_token: str | None = None) -> None:
+        await call(
+            self._handle, AuthDeployment.logout, self._timeout_s, principal=principal, refresh_token=refresh_token
+        )
+
+    async def me(self, principal: Principal) -> User:
+        return await call(self._handle, AuthDeployment.me, self._timeout_s, principal)
+
+    async def health(self) -> dict[str, str]:
+        return await call(self._handle, AuthDeployment.health, self._timeout_s)
+
+
+class CatalogClient:
+    def __init__(self, handle: DeploymentHandle, timeout_s: float) -> None:
+        self._handle, self._timeout_s = handle, timeout_s
+
+    async def list_events(
+        self, flt: EventFilter, *, limit: int = 20, cursor: str | None = None, primary: bool = False
+    ) -> Page[Event]:
+        return await call(
+            self._handle,
+            CatalogDeployment.list_events,
+            self._timeout_s,
+            flt,
+            limit=limit,
+            cursor=cursor,
+            primary=primary,
+        )
+
+    async def get_event(self, event_id: str, *, viewer: Principal | None = None, primary: bool = False) -> Event:
+        return await call(
+            self._handle, CatalogDeployment.get_event, self._timeout_s, event_id, viewer=viewer, primary=primary
+        )
+
+    async def get_events(self, event_ids: Sequence[str]) -> list[Event]:
+        return await call(self._handle, CatalogDeployment.get_events, self._timeout_s, list(event_ids))
+
+    async def create_event(self, principal: Principal, draft: EventDraft) -> Event:
+        return await call(self._handle, CatalogDeployment.create_event, self._timeout_s, principal, draft)
+
+    async def update_event(self, principal: Principal, event_id: str, changes: dict[str, Any]) -> Event:
+        return await call(self._handle, CatalogDeployment.update_event, self._timeout_s, principal, event_id, changes)
+
+    async def cancel_event(self, principal: Principal, event_id: str) -> Event:
+        return await call(self._handle, CatalogDeployment.cancel_event, self._timeout_s, principal, event_id)
+
+    async def organizer_events(
+        self, principal: Principal, *, limit: int = 20, cursor: str | None = None
+    ) -> Page[EventSales]:
+        return await call(
+            self._handle, CatalogDeployment.organizer_events, self._timeout_s, principal, limit=limit, cursor=cursor
+        )
+
+    async def health(self) -> dict[str, str]:
+        return await call(self._handle, CatalogDeployment.health, self._timeout_s)
+
+
+class BookingClient:
+    def __init__(self, handle: DeploymentHandle, timeout_s: float) -> None:
+        self._handle, self._timeout_s = handle, timeout_s
+
+    async def hold(self, request: HoldRequest) -> Booking:
+        answer: Answer = await self._holds(request)
+        if isinstance(answer, errors.DomainError):
+            raise answer
+        return answer
+
+    @serve.batch(
+        max_batch_size=HOLD_BATCH_SIZE,
+        batch_wait_timeout_s=HOLD_BATCH_WAIT_S,
+        max_concurrent_batches=HOLD_BATCHES_AT_ONCE,
+    )
+    async def _holds(self, requests: list[HoldRequest]) -> list[Answer]:
+        try:
+            return await call(self._handle, BookingDeployment.hold_many, self._timeout_s, requests)
+        except errors.DomainError as error:  # timed out, or Booking refused the batch: every request hears it
+            return [error] * len(requests)
+
+    async def pay(self, principal: Principal, request: PayRequest) -> Booking:
+        return await call(self._handle, BookingDeployment.pay, self._timeout_s, principal, request)
+
+    async def cancel(self, principal: Principal, *, booking_id: str) -> Booking:
+        return await call(self._handle, BookingDeployment.cancel, self._timeout_s, principal, booking_id=booking_id)
+
+    async def get(self, principal: Principal, *, booking_id: str) -> Booking:
+        return await call(self._handle, BookingDeployment.get, self._timeout_s, principal, booking_id=booking_id)
+
+    async def receipt(self, principal: Principal, *, booking_id: str) -> Receipt:
+        return await call(self._handle, BookingDeployment.receipt, self._timeout_s, principal, booking_id=booking_id)
+
+    async def list(self, principal: Principal, *, limit: int = 20, cursor: str | None = None) -> Page[Booking]:
+        return await call(self._handle, BookingDeployment.list, self._timeout_s, principal, limit=limit, cursor=cursor)
+
+    async def health(self) -> dict[str, str]:
+        return await call(self._handle, BookingDeployment.health, self._timeout_s)
+
+
+class MessagingClient:
+    def __init__(self, handle: DeploymentHandle, timeout_s: float) -> None:
+        self._handle, self._timeout_s = handle, timeout_s
+
+    async def health(self) -> dict[str, str]:
+        return await call(self._handle, MessagingDeployment.health, self._timeout_s)

@@ -1,0 +1,77 @@
+"""What the ingress needs from the services, typed: the domain services themselves in one process (tests, the
+in-process server), or the typed clients of deployments/clients.py over Serve handles. mypy checks both against
+these protocols, and the clients against the deployments' methods, so a call across the deployment boundary is
+checked like any other call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from domain.accounts import Principal, User
+from domain.auth import Tokens
+from domain.booking import Receipt
+from domain.catalog import EventDraft, EventSales
+from domain.holding import HoldRequest
+from domain.model import Booking, Event
+from domain.pagination import Page
+from domain.paying import PayRequest
+from domain.ports import EventFilter
+from domain.sessions import SessionGuard
+
+TARGETS = ("auth", "catalog", "booking", "messaging")  # the services /health asks
+
+
+class AuthApi(Protocol):
+    async def register(self, *, email: str, password: str, name: str) -> User: ...
+    async def login(self, *, email: str, password: str, client_ip: str | None = None) -> Tokens: ...
+    async def refresh(self, *, refresh_token: str) -> Tokens: ...
+    async def logout(self, *, principal: Principal | None = None, refresh_token: str | None = None) -> None: ...
+    async def me(self, principal: Principal) -> User: ...
+
+
+class CatalogApi(Protocol):
+    async def list_events(
+        self, flt: EventFilter, *, limit: int = 20, cursor: str | None = None, primary: bool = False
+    ) -> Page[Event]: ...
+    async def get_event(self, event_id: str, *, viewer: Principal | None = None, primary: bool = False) -> Event: ...
+    async def get_events(self, event_ids: Sequence[str]) -> list[Event]: ...
+    async def create_event(self, principal: Principal, draft: EventDraft) -> Event: ...
+    async def update_event(self, principal: Principal, event_id: str, changes: dict[str, Any]) -> Event: ...
+    async def cancel_event(self, principal: Principal, event_id: str) -> Event: ...
+    async def organizer_events(
+        self, principal: Principal, *, limit: int = 20, cursor: str | None = None
+    ) -> Page[EventSales]: ...
+
+
+class BookingApi(Protocol):
+    async def hold(self, request: HoldRequest) -> Booking: ...
+    async def pay(self, principal: Principal, request: PayRequest) -> Booking: ...
+    async def cancel(self, principal: Principal, *, booking_id: str) -> Booking: ...
+    async def get(self, principal: Principal, *, booking_id: str) -> Booking: ...
+    async def receipt(self, principal: Principal, *, booking_id: str) -> Receipt: ...
+    async def list(self, principal: Principal, *, limit: int = 20, cursor: str | None = None) -> Page[Booking]: ...
+
+
+class HealthCheck(Protocol):
+    async def health(self) -> dict[str, str]:
+        """Check name → "ok" | "degraded" | "down" | "disabled"."""
+        ...
+
+
+class TokenReader(Protocol):
+    def decode_access(self, token: str) -> Principal: ...
+
+
+@dataclass
+class Services:
+    """Everything the routes call, set on `app.state.services` by whoever builds the app."""
+
+    auth: AuthApi
+    catalog: CatalogApi
+    booking: BookingApi
+    health: dict[str, HealthCheck]  # one per TARGETS
+    sessions: SessionGuard
+    tokens: TokenReader
+    demo: bool = False  # what /api/config tells the web app
