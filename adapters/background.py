@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from adapters.db.round_trips import counting_as
 from adapters.messaging.relay import OutboxRelay
 from domain import idempotency
 from domain.settlement import Settlement
@@ -23,6 +24,11 @@ async def settle_forever(
     settlement: Settlement, interval_s: float, expired: Callable[[int], None] = lambda n: None
 ) -> None:
     """Every replica may run this: each step locks rows with SKIP LOCKED and re-checks their state."""
+    with counting_as("settlement"):
+        await _settle_rounds(settlement, interval_s, expired)
+
+
+async def _settle_rounds(settlement: Settlement, interval_s: float, expired: Callable[[int], None]) -> None:
     rounds = 0
     while True:
         try:
@@ -37,6 +43,11 @@ async def settle_forever(
 
 
 async def relay_forever(relay: OutboxRelay, backlog: Callable[[int], None] = lambda n: None) -> None:
+    with counting_as("relay"):
+        await _relay_rounds(relay, backlog)
+
+
+async def _relay_rounds(relay: OutboxRelay, backlog: Callable[[int], None]) -> None:
     loop = asyncio.get_running_loop()
     measured_at = -BACKLOG_EVERY_S
     while True:

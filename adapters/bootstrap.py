@@ -21,11 +21,13 @@ from adapters.cache import CatalogGenerations, Redis
 from adapters.clock import SystemClock
 from adapters.db import migrate
 from adapters.db.engine import create_engine
+from adapters.db.round_trips import ROUND_TRIPS, as_role
 from adapters.db.routing import ReadRouter, create_replica_engine
 from adapters.db.uow import uow_factory
 from adapters.db.write_positions import RedisWritePositions
 from adapters.demo_seed import seed_demo
 from adapters.messaging.mailers import FileMailer, SmtpMailer
+from adapters.messaging.relay import Handler
 from adapters.revocations import RedisRevocations
 from adapters.sandbox_gateway import SandboxGateway
 from adapters.security import Argon2PasswordHasher, JwtTokens
@@ -33,6 +35,7 @@ from adapters.settings import Settings, sync_url
 from adapters.throttle import RedisThrottle
 from domain import errors
 from domain.auth import AuthService
+from domain.batching import BatchedBookings
 from domain.booking import BookingService
 from domain.catalog import CatalogService
 from domain.model import BookingPolicy
@@ -85,6 +88,7 @@ async def connect(settings: Settings, *, prepare: bool = True) -> Infrastructure
     if prepare:
         await asyncio.to_thread(migrate.upgrade, sync_url(url))
     engine = create_engine(url, pool_size=settings.db_pool_size)
+    ROUND_TRIPS.attach(engine)
     redis = Redis(settings.redis_url)
     generations = CatalogGenerations(redis) if redis.configured else None
     # Every commit that changes an event or its seats makes the cached copies of that event out of date at once.
@@ -118,9 +122,11 @@ def read_router(settings: Settings, primary: AsyncEngine) -> ReadRouter | None:
     if not settings.primary_url.startswith("postgresql"):
         log.warning("EVENTBOOK_REPLICA_URL is ignored: the primary is not PostgreSQL")
         return None
+    replica = create_replica_engine(settings.replica_url, pool_size=settings.db_pool_size)
+    ROUND_TRIPS.attach(replica)
     return ReadRouter(
         primary=primary,
-        replica=create_replica_engine(settings.replica_url, pool_size=settings.db_pool_size),
+        replica=replica,
         max_lag_s=settings.replica_max_lag_s,
         positions=RedisWritePositions(settings.redis_url) if settings.redis_url else None,
     )
@@ -170,6 +176,7 @@ def booking_service(ports: Ports, gateway: PaymentGateway) -> BookingService:
         clock=ports.clock,
         policy=policy,
         settle_after=timedelta(seconds=s.settle_after_s),
+        charge_wait=timedelta(seconds=s.payment_timeout_s),  # a charge still processing: wait like the call would
     )
 
 
@@ -190,6 +197,11 @@ def notification_service(ports: Ports) -> NotificationService:
     return NotificationService(uow=ports.uow, mailer=mailer(ports.settings), clock=ports.clock)
 
 
+def mail_handler(ports: Ports) -> Handler:
+    """What the consumers run for each message: the e-mail it calls for (its round trips counted as `mail`)."""
+    return as_role("mail", notification_service(ports).handle)
+
+
 def local_services(
     ports: Ports,
     *,
@@ -198,11 +210,12 @@ def local_services(
     booking: BookingService,
     health: dict[str, HealthCheck],
 ) -> Services:
-    """The ingress's services as objects in this process (the in-process server, the HTTP tests)."""
+    """The ingress's services as objects in this process (the in-process server, the HTTP tests); holds and
+    payments batched as the Api replica batches them (domain/batching.py)."""
     return Services(
         auth=auth,
         catalog=catalog,
-        booking=booking,
+        booking=BatchedBookings(booking),
         health=health,
         sessions=session_guard(ports),
         tokens=ports.tokens,

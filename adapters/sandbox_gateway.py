@@ -2,23 +2,25 @@
 
 It keeps its own ledger (tables sandbox_charges and sandbox_refunds) and is idempotent by key. The slow
 card's charge is recorded at once as `processing` and becomes `succeeded` when its settle time passes,
-whoever asks: so a caller that gave up (timeout) and the reconciler both see the same final outcome.
+whoever asks (`settle`): so the paying request, which asks until its wait runs out, and the reconciler both see
+the same final outcome.
 """
 
 from __future__ import annotations
 
-import asyncio
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.db.tables import sandbox_charges, sandbox_refunds
-from domain.payments import Card, ChargeResult
+from adapters.db.uow import Link, Statements
+from domain.payments import ChargeRequest, ChargeResult
 from domain.ports import Clock
 
 DECLINES = {"4000000000000002": "card_declined", "4000000000009995": "insufficient_funds"}
@@ -27,38 +29,46 @@ SLOW_CARD = "4000000000000259"
 
 class SandboxGateway:
     def __init__(self, engine: AsyncEngine, *, slow_delay_s: float = 30.0, clock: Clock | None = None) -> None:
-        self._engine = engine
+        # Each step of the ledger is one statement: on PostgreSQL in autocommit, one round trip (no BEGIN/COMMIT).
+        self._statements = Statements(engine)
         self._slow_delay = timedelta(seconds=slow_delay_s)
         self._clock = clock or SystemClock()
 
-    async def charge(self, *, key: str, amount_cents: int, currency: str, card: Card) -> ChargeResult:
+    async def charge_many(self, charges: Sequence[ChargeRequest]) -> list[ChargeResult]:
+        """One INSERT for the batch; a key seen before answers what it was (a retry), the slow card `processing`."""
         now = self._clock.now()
-        decline = DECLINES.get(card.number, "")
-        row = {
-            "key": key,
-            "status": "declined" if decline else ("processing" if card.number == SLOW_CARD else "succeeded"),
+        rows = [self._row(c, now) for c in charges]
+        async with self._statements() as conn:
+            stmt = self._insert(conn).values(rows).on_conflict_do_nothing(index_elements=["key"])
+            inserted = {key for (key,) in await conn.execute(stmt.returning(sandbox_charges.c.key))}
+        results = []
+        for charge, row in zip(charges, rows, strict=True):
+            if charge.key in inserted:  # a new charge, decided (or processing) at once: no need to read it back
+                results.append(
+                    ChargeResult(charge.key, row["status"], row["reference"], row["decline_code"], row["card_last4"])
+                )
+            else:
+                results.append((await self._read(charge.key))[0])
+        return results
+
+    def _row(self, charge: ChargeRequest, now: datetime) -> dict[str, Any]:
+        number = charge.card.number
+        decline = DECLINES.get(number, "")
+        return {
+            "key": charge.key,
+            "status": "declined" if decline else ("processing" if number == SLOW_CARD else "succeeded"),
             "decline_code": decline,
             "reference": "" if decline else f"ch_{secrets.token_hex(12)}",
-            "amount_cents": amount_cents,
-            "currency": currency,
-            "card_last4": card.last4,
+            "amount_cents": charge.amount_cents,
+            "currency": charge.currency,
+            "card_last4": charge.card.last4,
             "created_at": now,
-            "settles_at": now + self._slow_delay if card.number == SLOW_CARD else now,
+            "settles_at": now + self._slow_delay if number == SLOW_CARD else now,
         }
-        async with self._engine.begin() as conn:
-            stmt = self._insert(conn).values(**row).on_conflict_do_nothing(index_elements=["key"])
-            inserted = (await conn.execute(stmt.returning(sandbox_charges.c.key))).first() is not None
-        if inserted and row["status"] != "processing":  # a new charge, decided at once: no need to read it back
-            return ChargeResult(key, str(row["status"]), str(row["reference"]), decline, card.last4)
-        while True:  # the slow card answers only once it settles; the caller's timeout decides how long it waits
-            result, settles_at = await self._read(key)
-            if result.status != "processing":
-                return result
-            await asyncio.sleep(max(0.05, (settles_at - self._clock.now()).total_seconds()))
 
     async def settle(self, key: str) -> ChargeResult:
         now = self._clock.now()
-        async with self._engine.begin() as conn:
+        async with self._statements() as conn:
             voided = {"key": key, "status": "voided", "decline_code": "voided", "reference": "", "amount_cents": 0}
             extra = {"currency": "", "card_last4": "", "created_at": now, "settles_at": now}
             await conn.execute(
@@ -75,14 +85,14 @@ class SandboxGateway:
             "reference": f"re_{secrets.token_hex(12)}",
             "created_at": self._clock.now(),
         }
-        async with self._engine.begin() as conn:
+        async with self._statements() as conn:
             await conn.execute(self._insert(conn, sandbox_refunds).values(**values).on_conflict_do_nothing())
             reference = await conn.scalar(select(sandbox_refunds.c.reference).where(sandbox_refunds.c.key == key))
         return str(reference)
 
     async def _read(self, key: str) -> tuple[ChargeResult, datetime]:
         now = self._clock.now()
-        async with self._engine.begin() as conn:
+        async with self._statements() as conn:
             # A processing charge whose time has come settles now, for whoever asks first.
             await conn.execute(
                 update(sandbox_charges)
@@ -99,6 +109,6 @@ class SandboxGateway:
         return result, row.settles_at
 
     @staticmethod
-    def _insert(conn: AsyncConnection, table: Any = sandbox_charges) -> Any:
+    def _insert(conn: Link, table: Any = sandbox_charges) -> Any:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         return dialect.insert(table)

@@ -22,180 +22,45 @@ The state of a running cluster is kept in $EVENTBOOK_VAR_DIR/cluster-local/state
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import os
 import re
-import secrets
-import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psycopg
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-RAY, SERVE = str(BIN / "ray"), str(BIN / "serve")
-PG_SERVER = os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-OBJECT_STORE_BYTES = 200 * 1024 * 1024
-DEPLOY_TIMEOUT_S = 240
-
-
-def state_dir() -> Path:
-    return Path(os.environ.get("EVENTBOOK_VAR_DIR", ROOT / "var")).resolve() / "cluster-local"
-
-
-@dataclass
-class Node:
-    role: str  # "head" or "worker"
-    temp_dir: str
-    node_id: str = ""
-
-
-@dataclass
-class Cluster:
-    gcs_address: str
-    dashboard_url: str
-    http_url: str
-    database_url: str
-    database_created: bool
-    root_dir: str
-    env_overrides: dict[str, str] = field(default_factory=dict)  # EVENTBOOK_* given to both nodes
-    nodes: dict[str, Node] = field(default_factory=dict)
-
-    def save(self) -> None:
-        state_dir().mkdir(parents=True, exist_ok=True)
-        (state_dir() / "state.json").write_text(json.dumps(asdict(self), indent=2))
-
-    @staticmethod
-    def load() -> Cluster | None:
-        path = state_dir() / "state.json"
-        if not path.exists():
-            return None
-        raw = json.loads(path.read_text())
-        raw["nodes"] = {role: Node(**node) for role, node in raw["nodes"].items()}
-        return Cluster(**raw)
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def ray_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Ray 2.60 turns token auth on for local clusters: every CLI call must speak token (from ~/.ray/auth_token)."""
-    return {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token", **(extra or {})}
-
-
-def auth_headers() -> dict[str, str]:
-    token_path = Path(os.environ.get("RAY_AUTH_TOKEN_PATH", Path.home() / ".ray" / "auth_token"))
-    token = os.environ.get("RAY_AUTH_TOKEN") or (token_path.read_text().strip() if token_path.exists() else "")
-    return {"Authorization": f"Bearer {token}"} if token else {}
-
-
-def run(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
-    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT, check=False)  # noqa: S603 - our own argv, no shell
-    if done.returncode != 0:
-        command = " ".join(args[:3])
-        raise RuntimeError(f"{command} … exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return done.stdout + done.stderr
-
-
-def node_ports() -> list[str]:
-    """Every port a node would otherwise take from a fixed default, picked free, so two nodes (and other people's
-    Ray instances) on one machine never collide."""
-    base = 20000 + secrets.randbelow(80) * 100  # a private block of 100 worker ports
-    return [
-        f"--node-manager-port={free_port()}",
-        f"--object-manager-port={free_port()}",
-        f"--dashboard-agent-listen-port={free_port()}",
-        f"--dashboard-agent-grpc-port={free_port()}",
-        f"--runtime-env-agent-port={free_port()}",
-        f"--metrics-export-port={free_port()}",
-        f"--min-worker-port={base}",
-        f"--max-worker-port={base + 99}",
-    ]
-
-
-def create_database() -> str:
-    name = f"eventbook_cluster_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(PG_SERVER)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def drop_database(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-# ---------------------------------------------------------------- processes of one node
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return -1
-
-
-def node_pids(temp_dir: str) -> set[int]:
-    """The processes of one node: those started with its temp dir (gcs, raylet, dashboard, log monitor…) and
-    their descendants (agents, workers, replicas), which do not carry the path on their command line."""
-    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
-    found = {p for p in pids if temp_dir + "/" in _cmdline(p) or _cmdline(p).rstrip().endswith(temp_dir)}
-    parents = {p: _parent(p) for p in pids}
-    grew = True
-    while grew:
-        grew = False
-        for pid, parent in parents.items():
-            if parent in found and pid not in found:
-                found.add(pid)
-                grew = True
-    found.discard(os.getpid())
-    return found
-
-
-def stop_node(node: Node, grace_s: float = 10) -> int:
-    """`ray stop` for one node only: SIGTERM its processes, SIGKILL what is left after the grace period."""
-    pids = node_pids(node.temp_dir)
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
-        time.sleep(0.5)
-    for pid in pids | node_pids(node.temp_dir):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    return len(pids)
-
+from cluster.local_nodes import (
+    OBJECT_STORE_BYTES,
+    RAY,
+    SERVE,
+    Cluster,
+    Node,
+    create_database,
+    drop_database,
+    free_port,
+    node_ports,
+    ray_env,
+    run,
+    state_dir,
+    stop_node,
+)
+from cluster.local_status import (
+    assign_node_ids,
+    expected_deployments,
+    healthy,
+    list_nodes,
+    node_cpus,
+    placement,
+    print_placement,
+    serve_config,
+    serve_status,
+    wait_running,
+)
 
 # ---------------------------------------------------------------- cluster life cycle
 
@@ -316,110 +181,6 @@ def failover(cluster: Cluster) -> None:
     cluster.save()
     alive = [n["node_id"][:12] for n in list_nodes(cluster) if n["state"] == "ALIVE"]
     print(f"alive nodes: {', '.join(alive)}")
-
-
-def list_nodes(cluster: Cluster) -> list[dict[str, Any]]:
-    """`ray list nodes`: every node the GCS knows, ALIVE or DEAD."""
-    out = run([RAY, "list", "nodes", "--address", cluster.gcs_address, "--format", "json", "--detail"], ray_env())
-    return list(json.loads(_json_of(out)))
-
-
-def assign_node_ids(cluster: Cluster) -> None:
-    """Ray tells the nodes apart by node id (both have this machine's IP); find which id is which node."""
-    nodes = list_nodes(cluster)
-    for node in nodes:
-        if node["state"] == "ALIVE":
-            cluster.nodes["head" if node["is_head_node"] else "worker"].node_id = node["node_id"]
-    if not all(n.node_id for n in cluster.nodes.values()):
-        raise RuntimeError(f"expected an alive head and worker node, Ray lists: {nodes}")
-
-
-def _json_of(output: str) -> str:
-    """`ray list … --format json` may print log lines before the JSON document."""
-    start = min((i for i in (output.find("["), output.find("{")) if i >= 0), default=0)
-    return output[start:]
-
-
-def serve_status(cluster: Cluster) -> dict[str, Any]:
-    out = run([SERVE, "status", "--address", cluster.dashboard_url], ray_env(), timeout=60)
-    return dict(yaml.safe_load(out) or {})
-
-
-def serve_config() -> dict[str, Any]:
-    return dict(yaml.safe_load((ROOT / "serve_config.yaml").read_text()))
-
-
-def expected_deployments() -> set[str]:
-    """The deployments serve_config.yaml configures (the one source of truth)."""
-    return {d["name"] for app in serve_config()["applications"] for d in app.get("deployments", [])}
-
-
-def node_cpus() -> int:
-    """CPUs per node: enough for every deployment at its minimum replica count, so either node alone can hold
-    the whole application (what lets it survive losing the other); at least 1."""
-    demand = sum(
-        d.get("ray_actor_options", {}).get("num_cpus", 1) * d.get("autoscaling_config", {}).get("min_replicas", 1)
-        for app in serve_config()["applications"]
-        for d in app.get("deployments", [])
-    )
-    return max(1, math.ceil(demand - 1e-9))
-
-
-def healthy(status: dict[str, Any]) -> bool:
-    app = status.get("applications", {}).get("eventbook", {})
-    deployments = app.get("deployments", {})
-    return (
-        app.get("status") == "RUNNING"
-        and expected_deployments() <= set(deployments)
-        and all(d.get("status") == "HEALTHY" for d in deployments.values())
-    )
-
-
-def wait_running(cluster: Cluster, timeout_s: float = DEPLOY_TIMEOUT_S, say: Any = print) -> dict[str, Any]:
-    deadline, status = time.monotonic() + timeout_s, {}
-    while time.monotonic() < deadline:
-        try:
-            status = serve_status(cluster)
-        except (RuntimeError, subprocess.TimeoutExpired):
-            status = {}
-        if healthy(status):
-            say(f"serve status: application eventbook RUNNING, {len(expected_deployments())} deployments HEALTHY")
-            return status
-        time.sleep(3)
-    raise RuntimeError(f"the application was not RUNNING/HEALTHY within {timeout_s} s:\n{yaml.safe_dump(status)}")
-
-
-def placement(cluster: Cluster) -> list[dict[str, str]]:
-    """Where each RUNNING replica is, from the Serve REST API of the head's dashboard."""
-    response = httpx.get(f"{cluster.dashboard_url}/api/serve/applications/", headers=auth_headers(), timeout=30)
-    response.raise_for_status()
-    roles = {n.node_id: n.role for n in cluster.nodes.values()}
-    rows = []
-    for app_name, app in response.json().get("applications", {}).items():
-        for name, deployment in app.get("deployments", {}).items():
-            for replica in deployment.get("replicas", []):
-                rows.append(
-                    {
-                        "application": app_name,
-                        "deployment": name,
-                        "replica": replica["replica_id"],
-                        "state": replica["state"],
-                        "node_id": replica.get("node_id") or "",  # absent while a replica is being placed
-                        "node": roles.get(replica.get("node_id") or "", "?"),
-                        "node_ip": replica.get("node_ip") or "",
-                        "pid": str(replica.get("pid", "")),
-                    }
-                )
-    return rows
-
-
-def print_placement(cluster: Cluster) -> None:
-    print(f"{'deployment':<10} {'state':<9} {'node':<7} {'node id':<14} {'node ip':<15} pid")
-    for row in sorted(placement(cluster), key=lambda r: (r["node"], r["deployment"])):
-        print(
-            f"{row['deployment']:<10} {row['state']:<9} {row['node']:<7} {row['node_id'][:12]:<14} "
-            f"{row['node_ip']:<15} {row['pid']}"
-        )
 
 
 def down(cluster: Cluster, quiet: bool = False) -> None:

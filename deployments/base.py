@@ -11,13 +11,21 @@ from typing import Any, TypeVar
 
 from adapters.bootstrap import Infrastructure, connect
 from adapters.db.readers import acting_as, read_consistently
+from adapters.db.round_trips import ROUND_TRIPS
 from adapters.settings import get_settings
+from deployments import metrics
 from domain.accounts import Principal
 
 log = logging.getLogger("eventbook.deployments")
 
 NOT_REQUESTS = frozenset({"health", "check_health"})
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def count_round_trips() -> None:
+    """Export this replica's database round trips as a Ray metric (loadtests/bench_onsale.py reads it)."""
+    if metrics.db_round_trip not in ROUND_TRIPS.listeners:
+        ROUND_TRIPS.listeners.append(metrics.db_round_trip)
 
 
 def reads(method: F) -> F:
@@ -68,6 +76,7 @@ class ServiceDeployment:
 
     async def _open(self) -> Infrastructure:
         self.infra = await connect(get_settings())
+        count_round_trips()
         return self.infra
 
     async def check_health(self) -> None:

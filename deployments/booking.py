@@ -19,6 +19,7 @@ from domain.booking import Receipt
 from domain.holding import Answer, HoldRequest
 from domain.model import Booking
 from domain.pagination import Page
+from domain.paying import Answer as PayAnswer
 from domain.paying import PayRequest
 
 
@@ -46,10 +47,10 @@ class BookingDeployment(ServiceDeployment):
     async def hold_many(self, requests: Sequence[HoldRequest]) -> list[Answer]:
         return await self.service.hold_many(requests)
 
-    @metrics.observe_payment
+    @metrics.observe_payments
     @returns_domain_errors
-    async def pay(self, principal: Principal, request: PayRequest) -> Booking:
-        return await self.service.pay(principal, request)
+    async def pay_many(self, items: Sequence[tuple[Principal, PayRequest]]) -> list[PayAnswer]:
+        return await self.service.pay_many(items)
 
     @returns_domain_errors
     async def cancel(self, principal: Principal, *, booking_id: str) -> Booking:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from adapters.background import relay_forever
-from adapters.bootstrap import notification_service
+from adapters.bootstrap import mail_handler
 from adapters.messaging.rabbit import RabbitConsumer, RabbitTransport, Topology
 from adapters.messaging.relay import InProcessTransport, OutboxRelay, Transport
 from deployments import metrics
@@ -18,7 +18,7 @@ class MessagingDeployment(ServiceDeployment):
     async def __init__(self) -> None:  # type: ignore[misc]  # Serve supports async constructors
         infra = await self._open()
         settings = infra.settings
-        notifications = notification_service(infra.ports)
+        handle = mail_handler(infra.ports)
         self.broker: RabbitTransport | None = None
         self.consumer: RabbitConsumer | None = None
         transport: Transport
@@ -27,11 +27,11 @@ class MessagingDeployment(ServiceDeployment):
             transport = self.broker = RabbitTransport(settings.amqp_url, topology)
             loop = asyncio.get_running_loop()
             self.consumer = RabbitConsumer(
-                settings.amqp_url, consumer=CONSUMER, handler=notifications.handle, loop=loop, topology=topology
+                settings.amqp_url, consumer=CONSUMER, handler=handle, loop=loop, topology=topology
             )
             self.consumer.start()
         else:
-            transport = InProcessTransport([notifications.handle])  # one code path, another transport
+            transport = InProcessTransport([handle])  # one code path, another transport
         self.relay = OutboxRelay(infra.engine, transport)
         self._task = asyncio.get_running_loop().create_task(relay_forever(self.relay, metrics.outbox_backlog))
 

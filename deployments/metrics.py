@@ -39,6 +39,7 @@ EXPORTED = {
     "payment_timeouts": "ray_eventbook_payment_timeouts_total",
     "hold_to_payment_seconds": "ray_eventbook_hold_to_payment_seconds",
     "outbox_backlog": "ray_eventbook_outbox_backlog",
+    "db_round_trips": "ray_eventbook_db_round_trips_total",
 }
 
 
@@ -54,6 +55,7 @@ class BusinessMetrics:
     payment_timeouts: metrics.Counter
     hold_to_payment_seconds: metrics.Histogram
     outbox_backlog: metrics.Gauge
+    db_round_trips: metrics.Counter
 
 
 @functools.cache
@@ -81,6 +83,11 @@ def business() -> BusinessMetrics:
             boundaries=HOLD_TO_PAYMENT_BUCKETS_S,
         ),
         outbox_backlog=metrics.Gauge("eventbook_outbox_backlog", description="Outbox messages not relayed yet."),
+        db_round_trips=metrics.Counter(
+            "eventbook_db_round_trips",
+            description="Round trips to the database (statements, BEGIN, COMMIT) by role: request, relay, mail, ...",
+            tag_keys=("role",),
+        ),
     )
 
 
@@ -101,16 +108,17 @@ def _record_holds(result: Any) -> None:
             m.seats_held.inc(answer.quantity)
 
 
-def _record_payment(result: Any) -> None:
+def _record_payments(result: Any) -> None:
     m = business()
-    if isinstance(result, errors.PaymentDeclined):
-        m.payment_declines.inc(tags={"code": result.code})
-    elif isinstance(result, errors.Timeout):
-        m.payment_timeouts.inc()
-    elif isinstance(result, Booking) and result.status is BookingStatus.CONFIRMED and result.confirmed_at:
-        m.bookings_confirmed.inc()
-        m.seats_sold.inc(result.quantity)
-        m.hold_to_payment_seconds.observe(max((result.confirmed_at - result.created_at).total_seconds(), 0.0))
+    for answer in result if isinstance(result, list) else [result]:
+        if isinstance(answer, errors.PaymentDeclined):
+            m.payment_declines.inc(tags={"code": answer.code})
+        elif isinstance(answer, errors.Timeout):
+            m.payment_timeouts.inc()
+        elif isinstance(answer, Booking) and answer.status is BookingStatus.CONFIRMED and answer.confirmed_at:
+            m.bookings_confirmed.inc()
+            m.seats_sold.inc(answer.quantity)
+            m.hold_to_payment_seconds.observe(max((answer.confirmed_at - answer.created_at).total_seconds(), 0.0))
 
 
 def _observing(record: Callable[[Any], None]) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
@@ -129,7 +137,7 @@ def _observing(record: Callable[[Any], None]) -> Callable[[Callable[P, Awaitable
 
 
 observe_holds = _observing(_record_holds)
-observe_payment = _observing(_record_payment)
+observe_payments = _observing(_record_payments)
 
 
 def holds_expired(count: int) -> None:
@@ -139,3 +147,8 @@ def holds_expired(count: int) -> None:
 
 def outbox_backlog(count: int) -> None:
     _safely(lambda n: business().outbox_backlog.set(n), count)
+
+
+def db_round_trip(role: str) -> None:
+    """A listener of adapters/db/round_trips.py: every round trip of this replica, by role."""
+    _safely(lambda r: business().db_round_trips.inc(tags={"role": r}), role)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ray.serve.handle import DeploymentHandle
 
 from adapters.bootstrap import sandbox_gateway
 from deployments.base import ServiceDeployment
 from deployments.calls import call, returns_domain_errors
-from domain.payments import Card, ChargeResult
+from domain.payments import ChargeRequest, ChargeResult
 
 
 class PaymentDeployment(ServiceDeployment):
@@ -15,8 +17,8 @@ class PaymentDeployment(ServiceDeployment):
         self.gateway = sandbox_gateway(await self._open())
 
     @returns_domain_errors
-    async def charge(self, *, key: str, amount_cents: int, currency: str, card: Card) -> ChargeResult:
-        return await self.gateway.charge(key=key, amount_cents=amount_cents, currency=currency, card=card)
+    async def charge_many(self, charges: Sequence[ChargeRequest]) -> list[ChargeResult]:
+        return await self.gateway.charge_many(charges)
 
     @returns_domain_errors
     async def settle(self, key: str) -> ChargeResult:
@@ -34,16 +36,9 @@ class PaymentClient:
         self._handle = handle
         self._timeout_s = timeout_s
 
-    async def charge(self, *, key: str, amount_cents: int, currency: str, card: Card) -> ChargeResult:
-        return await call(
-            self._handle,
-            PaymentDeployment.charge,
-            self._timeout_s,
-            key=key,
-            amount_cents=amount_cents,
-            currency=currency,
-            card=card,
-        )
+    async def charge_many(self, charges: Sequence[ChargeRequest]) -> list[ChargeResult]:
+        """A batch of charges in one call: the payments one Booking call carries cross to Payment together."""
+        return await call(self._handle, PaymentDeployment.charge_many, self._timeout_s, list(charges))
 
     async def settle(self, key: str) -> ChargeResult:
         return await call(self._handle, PaymentDeployment.settle, self._timeout_s, key)

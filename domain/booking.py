@@ -11,6 +11,7 @@ from domain.accounts import Principal
 from domain.holding import Answer, HoldRequest, Holds
 from domain.model import Booking, BookingPolicy, BookingStatus, Event
 from domain.pagination import Page, Position, check_limit, decode_cursor, encode_cursor
+from domain.paying import Answer as PayAnswer
 from domain.paying import Payments, PayRequest
 from domain.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from domain.settlement import Settlement
@@ -32,6 +33,7 @@ class BookingService:
         policy: BookingPolicy | None = None,
         read_uow: UnitOfWorkFactory | None = None,
         settle_after: timedelta = timedelta(seconds=10),
+        charge_wait: timedelta = timedelta(0),
     ) -> None:
         self._uow = uow
         self._read_uow = read_uow or uow
@@ -39,7 +41,9 @@ class BookingService:
         self.policy = policy or BookingPolicy()
         self.settlement = Settlement(uow=uow, gateway=gateway, clock=clock, settle_after=settle_after)
         self.holds = Holds(uow=uow, clock=clock, policy=self.policy)
-        self.payments = Payments(uow=uow, gateway=gateway, clock=clock, settlement=self.settlement)
+        self.payments = Payments(
+            uow=uow, gateway=gateway, clock=clock, settlement=self.settlement, charge_wait=charge_wait
+        )
 
     async def hold(self, request: HoldRequest) -> Booking:
         """Hold seats until the hold expires; the booking is pending until paid."""
@@ -55,6 +59,10 @@ class BookingService:
     async def pay(self, principal: Principal, request: PayRequest) -> Booking:
         """Charge the card and confirm the booking; declined leaves it pending until it expires."""
         return await self.payments.pay(principal, request)
+
+    async def pay_many(self, items: Sequence[tuple[Principal, PayRequest]]) -> list[PayAnswer]:
+        """Many payments at once: each one's confirmed booking or refusal, in order."""
+        return await self.payments.pay_many(items)
 
     async def cancel(self, principal: Principal, *, booking_id: str) -> Booking:
         """Cancel: a hold releases its seats now; a paid booking is refunded, then released."""

@@ -38,11 +38,10 @@ class NotificationService:
         async with self._uow() as uow:
             if not await uow.inbox.claim(CONSUMER, message.id, self._clock.now()):
                 return False
-            booking = await uow.bookings.get(message.payload["booking_id"])
-            user = await uow.users.get(message.payload["user_id"])
-            event = await uow.events.get(message.payload["event_id"])
-            if booking is None or user is None or event is None:
+            found = await uow.bookings.with_buyer_and_event(message.payload["booking_id"])
+            if found is None:
                 return False  # nothing left to tell anyone about; the claim is kept so it is not retried
+            booking, user, event = found
             # Sent inside the transaction: if sending fails the claim rolls back and the broker redelivers.
             await self._mailer.send(compose(user, booking, event))
             await uow.commit()

@@ -1,25 +1,32 @@
-"""Paying for a hold: claim the key and name the charge (one statement), charge, confirm (one statement).
+"""Paying for holds, many at a time: one statement claims the keys and names the charges, one gateway call
+charges them, one statement confirms them (with their payments, messages and answers).
 
-The saga: the booking names the gateway key of its charge before the gateway is called, so a charge whose answer
-never comes back is settled by the reconciler (domain/settlement.py); the gateway is idempotent by key, so a
-retry with the same Idempotency-Key never charges twice.
+The saga: a booking names the gateway key of its charge before the gateway is called, so a charge whose answer
+never comes back is settled by the reconciler (domain/settlement.py); the gateway is idempotent by key, so a retry
+with the same Idempotency-Key never charges twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
 
 from domain import errors, idempotency
 from domain.accounts import Principal
-from domain.model import Booking, BookingStatus
-from domain.payments import Card
-from domain.ports import Clock, PaymentGateway, UnitOfWorkFactory
-from domain.records import booking_from_record, booking_record
-from domain.settlement import Settlement, new_payment
+from domain.model import Booking
+from domain.payment_outcomes import Outcomes
+from domain.payments import Card, ChargeRequest, ChargeResult
+from domain.ports import ChargeClaim, ChargeEnd, Clock, IdempotencyRecord, PaymentGateway, UnitOfWorkFactory
+from domain.records import booking_from_record
+from domain.settlement import Settlement
 
 ATTEMPTS = 3  # a claim that lost a race with a change to the booking gives its key back and looks again
+POLL_S = 0.25  # how often a charge the gateway still processes is asked about, while the request waits
+
+Answer = Booking | errors.DomainError
 
 
 @dataclass(frozen=True)
@@ -44,138 +51,135 @@ class PayRequest:
         return f"{self.booking_id}:{hashlib.sha256(self.idempotency_key.encode()).hexdigest()[:32]}"
 
 
+@dataclass(frozen=True)
+class _Payment:
+    principal: Principal
+    request: PayRequest
+    card: Card
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.principal.user_id, self.request.idempotency_key)
+
+
 class Payments:
     def __init__(
-        self, *, uow: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock, settlement: Settlement
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        clock: Clock,
+        settlement: Settlement,
+        charge_wait: timedelta = timedelta(seconds=5),
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
-        self._settlement = settlement
+        self._outcomes = Outcomes(uow=uow, gateway=gateway, settlement=settlement)
+        self._charge_wait = charge_wait  # how long a request waits for a charge the gateway still processes
 
     async def pay(self, principal: Principal, request: PayRequest) -> Booking:
-        key = idempotency.check_key(request.idempotency_key)
-        user = principal.user_id
-        request_hash = request.request_hash
-        card = Card.parse(request.card_number, request.exp_month, request.exp_year, request.cvc, now=self._clock.now())
-        for _ in range(ATTEMPTS):
-            now = self._clock.now()
-            claim = idempotency.stored(user, key, request_hash, None, now)
-            async with self._uow(autocommit=True) as uow:
-                start = await uow.bookings.start_charge(request.booking_id, user, request.charge_key, claim)
-                await uow.commit()
-            if start.started and start.booking is not None:
-                return await self._charge(start.booking, card, (user, key), request.charge_key)
-            if start.claimed:  # the booking changed between the check and its row lock: free the key, look again
-                await self._release((user, key))
-                continue
-            if start.prior is not None:
-                return booking_from_record(idempotency.replay(start.prior, request_hash))
+        (answer,) = await self.pay_many([(principal, request)])
+        if isinstance(answer, errors.DomainError):
+            raise answer
+        return answer
+
+    async def pay_many(self, items: Sequence[tuple[Principal, PayRequest]]) -> list[Answer]:
+        """Each payment's confirmed booking or refusal, in order."""
+        answers: dict[int, Answer] = {}
+        ready: dict[int, _Payment] = {}
+        keys: set[tuple[str, str]] = set()
+        for i, (principal, request) in enumerate(items):
             try:
-                return await self._already_paid(start.booking, user, request.charge_key, (user, key), request_hash, now)
-            except _LookAgain:
+                idempotency.check_key(request.idempotency_key)
+                card = Card.parse(
+                    request.card_number, request.exp_month, request.exp_year, request.cvc, now=self._clock.now()
+                )
+            except errors.DomainError as error:
+                answers[i] = error
                 continue
-        raise errors.Unavailable("This booking is busy; try again shortly.", retry_after=1)
+            payment = _Payment(principal, request, card)
+            if payment.key in keys:
+                answers[i] = errors.IdempotencyInProgress()  # the same key twice at once: the first one runs
+                continue
+            keys.add(payment.key)
+            ready[i] = payment
+        for _ in range(ATTEMPTS):
+            if not ready:
+                break
+            ready = await self._start(ready, answers)
+        for i in ready:
+            answers[i] = errors.Unavailable("This booking is busy; try again shortly.", retry_after=1)
+        return [answers[i] for i in range(len(items))]
 
-    async def _already_paid(
-        self,
-        booking: Booking | None,
-        user: str,
-        charge_key: str,
-        key: tuple[str, str],
-        request_hash: str,
-        now: datetime,
-    ) -> Booking:
-        """Why the charge did not start: the booking paid by this very charge (answered), or the refusal (raised)."""
-        if booking is None or booking.user_id != user:
-            refusal: errors.DomainError = errors.NotFound("No such booking.")  # another user's is not revealed
-        elif booking.status is BookingStatus.CONFIRMED and booking.payment is not None:
-            result = await self._gateway.settle(charge_key)
-            if result.succeeded and result.reference == booking.payment.reference:
-                # Confirmed by this very charge: the reconciler settled it while this request's answer was lost.
-                await self._remember(key, request_hash, idempotency.success(booking_record(booking)), now)
-                return booking
-            refusal = errors.BookingNotPending("This booking is already paid.", status=booking.status.value)
-        elif booking.status is not BookingStatus.PENDING or booking.cancel_requested_at is not None:
-            refusal = errors.BookingNotPending(f"This booking is {booking.status.value}.", status=booking.status.value)
-        elif booking.charge_key == charge_key:
-            refusal = errors.IdempotencyInProgress()  # the same key's first request is charging right now
-        elif booking.charge_key is not None:
-            # Another payment's charge is in flight. Once it is older than any request could still be on its way
-            # to the gateway, settle it now (as the reconciler would) rather than make the buyer wait for that;
-            # before, settling would void a charge about to land and decline a good card.
-            if self._settlement.may_settle(booking, now):
-                await self._settlement.settle_charge(booking.id)
-                raise _LookAgain()
-            refusal = errors.PaymentInProgress()
-        elif booking.expires_at <= now:
-            refusal = errors.HoldExpired()
-        else:
-            raise _LookAgain()  # payable now: it changed after the statement's snapshot
-        if idempotency.is_final(refusal):
-            await self._remember(key, request_hash, idempotency.failure(refusal), now)
-        raise refusal
-
-    async def _charge(self, booking: Booking, card: Card, key: tuple[str, str], charge_key: str) -> Booking:
-        try:
-            result = await self._gateway.charge(
-                key=charge_key, amount_cents=booking.amount_cents, currency=booking.currency, card=card
-            )
-        except errors.Overloaded:  # refused before it ran: nothing was charged, the hold is payable again
-            await self._end(booking.id, charge_key, key, None)
-            raise
-        except BaseException:  # the outcome is unknown: the booking keeps naming the charge for the reconciler
-            await self._release(key)
-            raise
+    async def _start(self, ready: dict[int, _Payment], answers: dict[int, Answer]) -> dict[int, _Payment]:
+        """Start the charges; answer those that cannot start; the payments to try again."""
         now = self._clock.now()
-        if result.declined:
-            declined = errors.PaymentDeclined(code=result.decline_code or "card_declined")
-            await self._end(booking.id, charge_key, key, idempotency.failure(declined))
-            raise declined
-        if not result.succeeded:
-            await self._release(key)
-            raise errors.Timeout("The payment is still being processed; retry with the same Idempotency-Key.")
-        booking.confirm(new_payment(booking, result, now), now)
+        claims = [
+            ChargeClaim(
+                p.request.booking_id,
+                p.principal.user_id,
+                p.request.charge_key,
+                idempotency.stored(*p.key, p.request.request_hash, None, now),
+            )
+            for p in ready.values()
+        ]
         async with self._uow(autocommit=True) as uow:
-            if await uow.bookings.confirm_charge(
-                booking, charge_key, key, idempotency.success(booking_record(booking))
-            ):
-                await uow.commit()
-                return booking
-            current = await uow.bookings.get(booking.id)
-        paid = current.payment if current is not None and current.status is BookingStatus.CONFIRMED else None
-        if current is not None and paid is not None and paid.reference == result.reference:
-            # The reconciler confirmed it with this very charge while the gateway's answer was on its way.
-            await self._complete(key, idempotency.success(booking_record(current)))
-            return current
-        refusal = errors.BookingNotPending()
-        await self._complete(key, idempotency.failure(refusal))
-        raise refusal
-
-    async def _remember(
-        self, key: tuple[str, str], request_hash: str, outcome: dict[str, object], now: datetime
-    ) -> None:
-        async with self._uow(autocommit=True) as uow:
-            await uow.idempotency.remember(idempotency.stored(*key, request_hash, outcome, now))
+            starts = await uow.bookings.start_charges(claims)
             await uow.commit()
+        started: dict[int, tuple[_Payment, Booking]] = {}
+        again: dict[int, _Payment] = {}
+        lost: list[tuple[str, str]] = []
+        for (i, payment), start in zip(ready.items(), starts, strict=True):
+            if start.started and start.booking is not None:
+                started[i] = (payment, start.booking)
+            elif start.claimed:  # the booking changed between the check and its row lock: free the key, look again
+                lost.append(payment.key)
+                again[i] = payment
+            elif start.prior is not None:
+                answers[i] = _replay(start.prior, payment.request.request_hash)
+            else:
+                why = await self._outcomes.why_not(start.booking, payment.key, payment.request, now)
+                if why is None:
+                    again[i] = payment
+                else:
+                    answers[i] = why
+        if lost:
+            await self._outcomes.release(lost)
+        if started:
+            answers.update(await self._charge(started))
+        return again
 
-    async def _complete(self, key: tuple[str, str], outcome: dict[str, object]) -> None:
-        async with self._uow(autocommit=True) as uow:
-            await uow.idempotency.complete(*key, outcome)
-            await uow.commit()
+    async def _charge(self, started: dict[int, tuple[_Payment, Booking]]) -> dict[int, Answer]:
+        charges = [ChargeRequest(p.request.charge_key, b.amount_cents, b.currency, p.card) for p, b in started.values()]
+        keys = [p.key for p, _ in started.values()]
+        try:
+            results = await self._gateway.charge_many(charges)
+        except errors.Overloaded as refused:  # refused before it ran: nothing was charged, the holds payable again
+            await self._outcomes.end([ChargeEnd(b.id, p.request.charge_key, p.key, None) for p, b in started.values()])
+            return dict.fromkeys(started, refused)
+        except BaseException as error:  # the outcome is unknown: the bookings keep naming their charges
+            await self._outcomes.release(keys)
+            if isinstance(error, errors.DomainError):
+                return dict.fromkeys(started, error)
+            raise
+        results = await asyncio.gather(*(self._settled(result) for result in results))
+        return await self._outcomes.record(
+            [(i, payment, booking) for i, (payment, booking) in started.items()], list(results), self._clock.now()
+        )
 
-    async def _release(self, key: tuple[str, str]) -> None:
-        async with self._uow(autocommit=True) as uow:
-            await uow.idempotency.release(*key)
-            await uow.commit()
-
-    async def _end(
-        self, booking_id: str, charge_key: str, key: tuple[str, str], outcome: dict[str, object] | None
-    ) -> None:
-        async with self._uow(autocommit=True) as uow:
-            await uow.bookings.end_charge(booking_id, charge_key, key, outcome)
-            await uow.commit()
+    async def _settled(self, result: ChargeResult) -> ChargeResult:
+        """The charge's result, once the gateway has decided, or `processing` when it has not within the wait."""
+        loop = asyncio.get_running_loop()  # waiting is wall time, whatever the business clock says
+        deadline = loop.time() + self._charge_wait.total_seconds()
+        while result.processing and loop.time() < deadline:
+            await asyncio.sleep(POLL_S)
+            result = await self._gateway.settle(result.key)
+        return result
 
 
-class _LookAgain(Exception):
-    """The booking became payable after the statement looked: start again."""
+def _replay(prior: IdempotencyRecord, request_hash: str) -> Answer:
+    try:
+        return booking_from_record(idempotency.replay(prior, request_hash))
+    except errors.DomainError as error:
+        return error

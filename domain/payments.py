@@ -68,3 +68,13 @@ class ChargeResult:
     def processing(self) -> bool:
         """Neither succeeded nor declined yet: the gateway is still working on it."""
         return not (self.succeeded or self.declined)
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    """One charge of a batch: the gateway's key, what to charge, the card."""
+
+    key: str
+    amount_cents: int
+    currency: str
+    card: Card

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from domain.accounts import RefreshToken, Session, User
 from domain.model import Booking, Event
 from domain.pagination import Position
-from domain.payments import Card, ChargeResult
+from domain.payments import ChargeRequest, ChargeResult
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,36 @@ class SaleSnapshot:
     event: Event | None
     priors: dict[tuple[str, str], IdempotencyRecord]  # by (user_id, key)
     open_holds: dict[str, int]  # by user_id: pending holds not yet expired
+
+
+@dataclass(frozen=True)
+class ChargeClaim:
+    """A payment asking to start its charge: the booking, the payer, the gateway's key, its idempotency key."""
+
+    booking_id: str
+    user_id: str
+    charge_key: str
+    key: StoredKey
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A charge that succeeded: the booking confirmed in memory (payment, messages), and the answer to keep."""
+
+    booking: Booking
+    charge_key: str
+    key: tuple[str, str]
+    outcome: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ChargeEnd:
+    """A charge that ended unpaid: the key completed with `outcome` (a refusal to keep), or released (None)."""
+
+    booking_id: str
+    charge_key: str
+    key: tuple[str, str]
+    outcome: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -124,24 +154,21 @@ class BookingRepository(Protocol):
         stored already. With no holds, only the keys are stored (refusals to remember)."""
         ...
 
-    async def start_charge(self, booking_id: str, user_id: str, charge_key: str, claim: StoredKey) -> ChargeStart:
-        """In one atomic step: when the user's booking is payable by this charge (pending, not being cancelled, no
-        other charge in flight, not expired unless this charge is already in flight), claim the key (or take over
-        an expired lease of the same request) and name the charge on the booking."""
+    async def start_charges(self, claims: Sequence[ChargeClaim]) -> list[ChargeStart]:
+        """In one atomic step, for each claim whose booking is payable by its charge (the user's, pending, not
+        being cancelled, no other charge in flight, not expired unless this charge is already in flight): claim
+        the key (or take over an expired lease of the same request) and name the charge on the booking. The
+        (user, key) pairs must be distinct."""
         ...
 
-    async def confirm_charge(
-        self, booking: Booking, charge_key: str, key: tuple[str, str], outcome: dict[str, Any]
-    ) -> bool:
-        """In one atomic step, if the booking still names `charge_key` and is pending: write it as confirmed (with
-        its payment and messages) and complete the key with `outcome`. False when it does not."""
+    async def confirm_charges(self, confirmations: Sequence[Confirmation]) -> list[bool]:
+        """In one atomic step, for each booking that still names its charge and is pending: write it confirmed
+        (with its payment and messages) and complete its key. Whether each one was."""
         ...
 
-    async def end_charge(
-        self, booking_id: str, charge_key: str, key: tuple[str, str], outcome: dict[str, Any] | None
-    ) -> None:
-        """The charge ended without a payment: the booking no longer names it, and the key is completed with
-        `outcome` (a final refusal) or released (None: a retry must run again)."""
+    async def end_charges(self, endings: Sequence[ChargeEnd]) -> None:
+        """The charges ended without a payment: the bookings no longer name them; their keys are completed or
+        released."""
         ...
 
     async def claim_expired(self, now: datetime, limit: int) -> list[Booking]:
@@ -153,6 +180,10 @@ class BookingRepository(Protocol):
         ...
 
     async def ids_for_event(self, event_id: str, statuses: tuple[str, ...]) -> list[str]: ...
+    async def with_buyer_and_event(self, booking_id: str) -> tuple[Booking, User, Event] | None:
+        """The booking with its buyer and its event, read together (what an e-mail about it needs)."""
+        ...
+
     async def sales_for_event(self, event_id: str) -> tuple[int, int]:
         """Seats sold and revenue in minor units, over confirmed bookings."""
         ...
@@ -203,8 +234,9 @@ class UnitOfWorkFactory(Protocol):
 
 
 class PaymentGateway(Protocol):
-    async def charge(self, *, key: str, amount_cents: int, currency: str, card: Card) -> ChargeResult:
-        """Charge once per key: the same key returns the first charge's result."""
+    async def charge_many(self, charges: Sequence[ChargeRequest]) -> list[ChargeResult]:
+        """Charge once per key: the same key answers the first charge's result. Never waits for a charge the
+        gateway is still processing: that one answers `processing`, and `settle` tells later how it ended."""
         ...
 
     async def settle(self, key: str) -> ChargeResult:

@@ -13,6 +13,7 @@ from ray.serve.handle import DeploymentHandle
 from adapters.bootstrap import connect, session_guard
 from adapters.local_catalog import LocalCatalog
 from adapters.settings import get_settings
+from deployments.base import count_round_trips
 from deployments.clients import AuthClient, BookingClient, CatalogClient, MessagingClient
 from ingress.app import build_app
 from ingress.route_metrics import RouteMetrics
@@ -26,6 +27,7 @@ class ApiDeployment:
     ) -> None:
         settings = get_settings()
         infra = await connect(settings, prepare=False)  # the services migrate; this replica only reads sessions
+        count_round_trips()
         catalog_client = CatalogClient(catalog, settings.catalog_timeout_s)
         catalog_api: CatalogApi = (
             LocalCatalog(catalog_client, infra.generations) if infra.generations is not None else catalog_client

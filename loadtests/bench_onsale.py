@@ -25,49 +25,22 @@ import secrets
 import sys
 import time
 import uuid
-from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
-from loadtests import raystate
-from loadtests.httpload import percentiles, post, request, session
+from loadtests import peers, procstat, raystate
+from loadtests.dbstats import RoundTripMeter
+from loadtests.httpload import post, request, session
 from loadtests.inprocess import RESULTS, add_target_arguments, inprocess_server, write_results
+from loadtests.onsale_report import Recorder, Run, counts, print_run
+from loadtests.procstat import CpuMeter
 
 PASSWORD = "correct horse battery"
 CARD = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
-
-
-@dataclass
-class Run:
-    target: str
-    base_url: str
-    seats: int
-    buyers: int
-    seats_sold_by_buyers: int = 0
-    seats_sold_by_platform: int = -1
-    seats_available_after: int = -1
-    paid_bookings: int = 0
-    duration_s: float = 0.0
-    paid_per_s: float = 0.0
-    steps: dict[str, dict[str, float]] = field(default_factory=dict)
-    statuses: dict[str, int] = field(default_factory=dict)
-    replicas: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def exact(self) -> bool:
-        return self.seats_sold_by_buyers == self.seats == self.seats_sold_by_platform and not self.seats_available_after
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.latencies: dict[str, list[float]] = {"hold": [], "pay": [], "hold+pay": []}
-        self.statuses: Counter[str] = Counter()
-
-    def summary(self) -> dict[str, dict[str, float]]:
-        return {step: percentiles(values) for step, values in self.latencies.items() if values}
 
 
 async def register(client: aiohttp.ClientSession, gate: asyncio.Semaphore) -> dict[str, str]:
@@ -160,7 +133,7 @@ async def watch_scale_down(samples: list[dict[str, Any]], limit_s: float) -> Non
     """After the sale: wait until the replica counts are back to the first sample's, or `limit_s` has passed."""
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
-        counted = [_counts(s) for s in samples if "error" not in s]
+        counted = [counts(s) for s in samples if "error" not in s]
         if counted and counted[-1] == counted[0] and any(c != counted[0] for c in counted):
             return
         await asyncio.sleep(1)
@@ -176,6 +149,8 @@ async def run(
     dashboard: str | None,
     register_concurrency: int,
     watch_after_s: float = 0,
+    cpu: CpuMeter | None = None,
+    round_trips: RoundTripMeter | None = None,
 ) -> Run:
     result = Run(target, base_url, seats, buyers)
     async with session(base_url, connections=buyers + 10) as client:
@@ -187,11 +162,19 @@ async def run(
         event_id = await create_event(client, org, seats)
         rec, start = Recorder(), asyncio.Event()
         tasks = [asyncio.create_task(buyer(client, a, event_id, start, rec)) for a in auths]
+        if round_trips:
+            await asyncio.to_thread(round_trips.start)
+        if cpu:
+            cpu.start()
         t0 = time.perf_counter()
         sampler = asyncio.create_task(sample_replicas(dashboard, result.replicas, t0, 2.0)) if dashboard else None
         start.set()
         bought = await asyncio.gather(*tasks)
         result.duration_s = round(time.perf_counter() - t0, 2)
+        if cpu:
+            result.cpu_s = cpu.stop()
+        if round_trips:
+            result.round_trips = await asyncio.to_thread(round_trips.stop)
         result.seats_sold_by_buyers = sum(bought)
         result.paid_bookings = len(rec.latencies["hold+pay"])
         result.paid_per_s = round(result.paid_bookings / result.duration_s, 1) if result.duration_s else 0.0
@@ -210,26 +193,6 @@ async def run(
     return result
 
 
-def print_run(r: Run) -> None:
-    verdict = "EXACT" if r.exact else "MISMATCH"
-    print(
-        f"[{r.target}] seats sold {r.seats_sold_by_buyers} (platform says {r.seats_sold_by_platform}) of "
-        f"{r.seats}, {r.seats_available_after} left: {verdict}; {r.paid_bookings} paid bookings in "
-        f"{r.duration_s} s = {r.paid_per_s} paid bookings/s"
-    )
-    for step, s in r.steps.items():
-        print(f"[{r.target}]   {step:9} n={s['count']:<6g} p50 {s['p50_ms']:>8} ms   p99 {s['p99_ms']:>8} ms")
-    print(f"[{r.target}]   answers: {r.statuses}")
-    if r.replicas:
-        changes = [s for i, s in enumerate(r.replicas) if i == 0 or _counts(s) != _counts(r.replicas[i - 1])]
-        for sample in changes:
-            print(f"[{r.target}]   replicas at {sample['t_s']:>6} s: {_counts(sample)}")
-
-
-def _counts(sample: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in sample.items() if k != "t_s"}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_target_arguments(parser, target="serve")
@@ -241,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--organizer-password", default="organizer-pass-123")
     parser.add_argument("--watch-after", type=float, default=150, help="seconds to watch the replicas scale down")
     parser.add_argument("--json", type=Path, default=RESULTS / "onsale.json")
+    parser.add_argument(
+        "--no-ceiling", dest="ceiling", action="store_false", help="skip shared/bench/pg_ceiling.sh after the runs"
+    )
+    parser.add_argument("--peer", action="store_true", help="also run shared/bench/peer-pretix/run.sh, same size")
     args = parser.parse_args(argv)
 
     common = {
@@ -250,20 +217,38 @@ def main(argv: list[str] | None = None) -> int:
         "register_concurrency": args.register_concurrency,
     }
     runs: list[Run] = []
+    others = [procstat.postgres, procstat.this_process("load generator")]
     if args.target in ("serve", "both"):
-        dashboard = None
-        if args.dashboard == "auto":
-            try:
-                dashboard = raystate.dashboard_url(raystate.session_dir())
-            except OSError:
-                dashboard = None
-        elif args.dashboard != "none":
+        dashboard, session_dir = None, None
+        root = procstat.serve_run_pid(urlsplit(args.url).port or 80)
+        try:
+            session_dir = raystate.session_dir(root)
+            dashboard = raystate.dashboard_url(session_dir) if args.dashboard == "auto" else None
+        except OSError:
+            pass
+        if args.dashboard not in ("auto", "none"):
             dashboard = args.dashboard
-        runs.append(asyncio.run(run("serve", args.url, dashboard=dashboard, watch_after_s=args.watch_after, **common)))
+        cpu = CpuMeter(root, procstat.serve_label, others) if root else None
+        meter = RoundTripMeter(session=session_dir) if session_dir else None
+        runs.append(
+            asyncio.run(
+                run(
+                    "serve",
+                    args.url,
+                    dashboard=dashboard,
+                    watch_after_s=args.watch_after,
+                    cpu=cpu,
+                    round_trips=meter,
+                    **common,
+                )
+            )
+        )
         print_run(runs[-1])
     if args.target in ("uvicorn", "both"):
-        with inprocess_server(args.pg, args.port) as url:
-            runs.append(asyncio.run(run("uvicorn", url, dashboard=None, **common)))
+        with inprocess_server(args.pg, args.port) as (url, pid):
+            cpu = CpuMeter(pid, lambda _: "uvicorn process", others)
+            meter = RoundTripMeter(base_url=url)
+            runs.append(asyncio.run(run("uvicorn", url, dashboard=None, cpu=cpu, round_trips=meter, **common)))
         print_run(runs[-1])
     if len(runs) == 2 and runs[1].paid_per_s:
         serve, local = runs
@@ -276,7 +261,20 @@ def main(argv: list[str] | None = None) -> int:
                 if step in serve.steps and step in local.steps
             )
         )
-    write_results(args.json, [asdict(r) | {"exact": r.exact} for r in runs])
+    comparisons: dict[str, object] = {}
+    if args.ceiling:
+        ceiling = peers.pg_ceiling()
+        comparisons["pg_ceiling_paid_per_s"] = ceiling
+        for r in runs:
+            print(f"[{r.target}] {r.paid_per_s} paid bookings/s = {100 * r.paid_per_s / ceiling:.1f} % of the ceiling")
+    if args.peer:
+        pretix = peers.pretix(args.seats, args.buyers)
+        comparisons["pretix"] = pretix
+        for r in runs:
+            print(
+                f"[{r.target}] {r.paid_per_s / pretix['paid_per_s']:.1f}x pretix's {pretix['paid_per_s']} paid orders/s"
+            )
+    write_results(args.json, [asdict(r) | r.summary() for r in runs] + ([comparisons] if comparisons else []))
     return 0 if all(r.exact for r in runs) else 1
 
 

@@ -33,9 +33,10 @@ from adapters.bootstrap import (
     catalog_service,
     connect,
     local_services,
-    notification_service,
+    mail_handler,
     sandbox_gateway,
 )
+from adapters.db.round_trips import ROUND_TRIPS
 from adapters.messaging.relay import InProcessTransport, OutboxRelay
 from adapters.settings import get_settings
 from ingress.app import build_app
@@ -64,7 +65,7 @@ def create_app() -> FastAPI:
         infra = await connect(get_settings())
         ports = infra.ports
         booking = booking_service(ports, sandbox_gateway(infra))
-        relay = OutboxRelay(infra.engine, InProcessTransport([notification_service(ports).handle]))
+        relay = OutboxRelay(infra.engine, InProcessTransport([mail_handler(ports)]))
         health: dict[str, HealthCheck] = {
             target: DatabaseHealth(infra) for target in ("auth", "catalog", "booking", "messaging")
         }
@@ -81,6 +82,12 @@ def create_app() -> FastAPI:
         await infra.engine.dispose()
 
     app.router.lifespan_context = lifespan
+
+    @app.get("/bench/round-trips", include_in_schema=False)
+    async def round_trips() -> dict[str, int]:
+        """This process's database round trips by role (loadtests/dbstats.py): for the benchmarks only."""
+        return ROUND_TRIPS.snapshot()
+
     return app
 
 
@@ -101,7 +108,7 @@ def write_results(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 @contextlib.contextmanager
-def inprocess_server(pg: str, port: int) -> Iterator[str]:
+def inprocess_server(pg: str, port: int) -> Iterator[tuple[str, int]]:
     """One uvicorn process serving build_app() over the services in process, on a fresh database dropped afterwards."""
     import psycopg
 
@@ -131,7 +138,7 @@ def inprocess_server(pg: str, port: int) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the in-process server did not start; see {log.name}")
             time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         try:

@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
+from domain.accounts import User
 from domain.model import Booking, BookingStatus, Event, EventStatus
 from domain.pagination import Position
-from domain.ports import ChargeStart, IdempotencyRecord, SaleSnapshot, StoredKey
+from domain.ports import ChargeClaim, ChargeEnd, ChargeStart, Confirmation, IdempotencyRecord, SaleSnapshot, StoredKey
 from tests.fake_repositories import KeyRow, _after_desc, _Repository
 
 
@@ -93,70 +93,76 @@ class FakeBookingRepository(_Repository):
         finally:
             self._uow.end_statement()
 
-    async def start_charge(self, booking_id: str, user_id: str, charge_key: str, claim: StoredKey) -> ChargeStart:
+    async def _lock_all(self, booking_ids: Sequence[str], keys: Sequence[tuple[str, str]] = ()) -> None:
+        """Row locks for one statement, in one order (the real statement's UPDATE takes them as it goes)."""
         await self._tick()
-        await self._uow.lock(self.table, booking_id)
-        await self._uow.lock("idempotency", (user_id, claim.key))
+        for booking_id in sorted(set(booking_ids)):
+            await self._uow.lock(self.table, booking_id)
+        for key in sorted(set(keys)):
+            await self._uow.lock("idempotency", key)
+
+    async def start_charges(self, claims: Sequence[ChargeClaim]) -> list[ChargeStart]:
+        await self._lock_all([c.booking_id for c in claims], [(c.user_id, c.key.key) for c in claims])
         try:
-            now = claim.created_at
-            booking: Booking | None = self._uow.read(self.table, booking_id)
-            row: KeyRow | None = self._uow.read("idempotency", (user_id, claim.key))
-            prior = IdempotencyRecord(row.request_hash, row.outcome, row.locked_until) if row else None
-            payable = (
-                booking is not None
-                and booking.user_id == user_id
-                and booking.status is BookingStatus.PENDING
-                and booking.cancel_requested_at is None
-                and booking.charge_key in (None, charge_key)
-                and (booking.expires_at > now or booking.charge_key is not None)
-            )
-            lapsed = row is not None and row.outcome is None and row.locked_until <= now
-            claimed = payable and (row is None or (lapsed and row.request_hash == claim.request_hash))
-            if claimed:
-                assert booking is not None
-                created = row.created_at if row is not None else now
-                self._uow.write(
-                    "idempotency", (user_id, claim.key), KeyRow(claim.request_hash, None, claim.locked_until, created)
-                )
-                booking.charge_key, booking.charge_started_at = charge_key, now
-                self._uow.write(self.table, booking_id, booking)
-            return ChargeStart(claimed, claimed, booking, prior)
+            return [self._start(c) for c in claims]
         finally:
             self._uow.end_statement()
 
-    async def confirm_charge(
-        self, booking: Booking, charge_key: str, key: tuple[str, str], outcome: dict[str, Any]
-    ) -> bool:
-        await self._tick()
-        await self._uow.lock(self.table, booking.id)
+    def _start(self, c: ChargeClaim) -> ChargeStart:
+        now = c.key.created_at
+        booking: Booking | None = self._uow.read(self.table, c.booking_id)
+        row: KeyRow | None = self._uow.read("idempotency", (c.user_id, c.key.key))
+        prior = IdempotencyRecord(row.request_hash, row.outcome, row.locked_until) if row else None
+        payable = (
+            booking is not None
+            and booking.user_id == c.user_id
+            and booking.status is BookingStatus.PENDING
+            and booking.cancel_requested_at is None
+            and booking.charge_key in (None, c.charge_key)
+            and (booking.expires_at > now or booking.charge_key is not None)
+        )
+        lapsed = row is not None and row.outcome is None and row.locked_until <= now
+        claimed = payable and (row is None or (lapsed and row.request_hash == c.key.request_hash))
+        if claimed:
+            assert booking is not None
+            created = row.created_at if row is not None else now
+            key_row = KeyRow(c.key.request_hash, None, c.key.locked_until, created)
+            self._uow.write("idempotency", (c.user_id, c.key.key), key_row)
+            booking.charge_key, booking.charge_started_at = c.charge_key, now
+            self._uow.write(self.table, c.booking_id, booking)
+        return ChargeStart(claimed, claimed, booking, prior)
+
+    async def confirm_charges(self, confirmations: Sequence[Confirmation]) -> list[bool]:
+        await self._lock_all([c.booking.id for c in confirmations])
         try:
-            current: Booking | None = self._uow.read(self.table, booking.id)
-            if current is None or current.charge_key != charge_key or current.status is not BookingStatus.PENDING:
-                booking.take_messages()
-                return False
-            self._uow.write_entity(self.table, booking)
-            row: KeyRow | None = self._uow.read("idempotency", key)
-            if row is not None:
-                self._uow.write("idempotency", key, replace(row, outcome=outcome))
-            return True
+            return [self._confirm(c) for c in confirmations]
         finally:
             self._uow.end_statement()
 
-    async def end_charge(
-        self, booking_id: str, charge_key: str, key: tuple[str, str], outcome: dict[str, Any] | None
-    ) -> None:
-        await self._tick()
-        await self._uow.lock(self.table, booking_id)
+    def _confirm(self, c: Confirmation) -> bool:
+        current: Booking | None = self._uow.read(self.table, c.booking.id)
+        if current is None or current.charge_key != c.charge_key or current.status is not BookingStatus.PENDING:
+            c.booking.take_messages()
+            return False
+        self._uow.write_entity(self.table, c.booking)
+        row: KeyRow | None = self._uow.read("idempotency", c.key)
+        if row is not None:
+            self._uow.write("idempotency", c.key, replace(row, outcome=c.outcome))
+        return True
+
+    async def end_charges(self, endings: Sequence[ChargeEnd]) -> None:
+        await self._lock_all([e.booking_id for e in endings])
         try:
-            current: Booking | None = self._uow.read(self.table, booking_id)
-            if current is not None and current.charge_key == charge_key:
-                current.clear_charge()
-                self._uow.write(self.table, booking_id, current)
-            row: KeyRow | None = self._uow.read("idempotency", key)
-            if outcome is None:
-                self._uow.delete("idempotency", key)
-            elif row is not None:
-                self._uow.write("idempotency", key, replace(row, outcome=outcome))
+            for e in endings:
+                current: Booking | None = self._uow.read(self.table, e.booking_id)
+                if current is not None and current.charge_key == e.charge_key:
+                    current.clear_charge()
+                    self._uow.write(self.table, e.booking_id, current)
+                row: KeyRow | None = self._uow.read("idempotency", e.key)
+                if e.outcome is None:
+                    self._uow.delete("idempotency", e.key)
+                elif row is not None:
+                    self._uow.write("idempotency", e.key, replace(row, outcome=e.outcome))
         finally:
             self._uow.end_statement()
 
@@ -191,6 +197,15 @@ class FakeBookingRepository(_Repository):
     async def ids_for_event(self, event_id: str, statuses: tuple[str, ...]) -> list[str]:
         await self._tick()
         return sorted(b.id for b in self._uow.rows(self.table) if b.event_id == event_id and b.status in statuses)
+
+    async def with_buyer_and_event(self, booking_id: str) -> tuple[Booking, User, Event] | None:
+        await self._tick()
+        booking: Booking | None = self._uow.read(self.table, booking_id)
+        if booking is None:
+            return None
+        user: User | None = self._uow.read("users", booking.user_id)
+        event: Event | None = self._uow.read("events", booking.event_id)
+        return (booking, user, event) if user is not None and event is not None else None
 
     async def sales_for_event(self, event_id: str) -> tuple[int, int]:
         await self._tick()

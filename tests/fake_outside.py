@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from domain import errors
 from domain.accounts import Principal, User
-from domain.payments import Card, ChargeResult
+from domain.payments import ChargeRequest, ChargeResult
 
 
 # The payment gateway.
@@ -26,7 +26,8 @@ class Decline:
 
 @dataclass(frozen=True)
 class TimeOutAfterCharging:
-    """The charge goes through at the gateway, but its answer comes back too late: the caller sees Timeout."""
+    """The charge goes through at the gateway, but it answers `processing`: the caller waits, then sees Timeout
+    (the payment's wait is zero in the unit tests), and `settle` later says it succeeded."""
 
 
 @dataclass(frozen=True)
@@ -86,27 +87,34 @@ class FakeGateway:
     def program(self, card_number: str, outcome: Outcome) -> None:
         self.outcomes[card_number] = outcome
 
-    async def charge(self, *, key: str, amount_cents: int, currency: str, card: Card) -> ChargeResult:
-        self.calls.append(key)
+    async def charge_many(self, charges: Sequence[ChargeRequest]) -> list[ChargeResult]:
+        """Each charge as its card is programmed. A call lost on the way, or refused, fails as a whole (the
+        caller sees Timeout or Overloaded); the slow card is charged but answers `processing`."""
+        self.calls.extend(c.key for c in charges)
         self.arrived.set()
         if self.gate is not None:
             await self.gate.wait()
+        outcomes = [self.outcomes.get(c.card.number, Succeed()) for c in charges]
+        new = [c for c in charges if c.key not in self.charges and c.key not in self.voided]
+        if any(isinstance(self.outcomes.get(c.card.number), Overload) for c in new):
+            raise errors.Overloaded()
+        if any(isinstance(self.outcomes.get(c.card.number), TimeOutBeforeArriving) for c in new):
+            raise errors.Timeout()
+        return [self._charge(c, outcome) for c, outcome in zip(charges, outcomes, strict=True)]
+
+    def _charge(self, charge: ChargeRequest, outcome: Outcome) -> ChargeResult:
+        key, card = charge.key, charge.card
         if key in self.charges:
             return self.charges[key].result
         if key in self.voided:
             return ChargeResult(key, "declined", decline_code="voided")
-        outcome = self.outcomes.get(card.number, Succeed())
-        if isinstance(outcome, Overload):
-            raise errors.Overloaded()
-        if isinstance(outcome, TimeOutBeforeArriving):
-            raise errors.Timeout()
         if isinstance(outcome, Decline):
             result = ChargeResult(key, "declined", decline_code=outcome.code, card_last4=card.last4)
         else:
             result = ChargeResult(key, "succeeded", reference=f"ch_{next(self._refs)}", card_last4=card.last4)
-        self.charges[key] = Charge(key, amount_cents, currency, result)
+        self.charges[key] = Charge(key, charge.amount_cents, charge.currency, result)
         if isinstance(outcome, TimeOutAfterCharging):
-            raise errors.Timeout()
+            return ChargeResult(key, "processing", card_last4=card.last4)  # charged; the answer comes later
         return result
 
     async def settle(self, key: str) -> ChargeResult:

@@ -4,7 +4,7 @@ The unit of work behaves like a read-committed transaction on a database with ro
 committed rows plus the transaction's own staged writes, writes stay staged until `commit`, leaving the
 block without committing discards them, and `*_for_update` and `release` hold a row lock until the
 transaction ends. An `autocommit` unit of work writes through at once, and the one-statement methods
-(`place_holds`, `start_charge`, ...) take their row locks for that one call only, as a statement would.
+(`place_holds`, `start_charges`, ...) take their row locks for that one call only, as a statement would.
 Every repository call yields to the event loop once, so `asyncio.gather` interleaves concurrent use cases
 the way concurrent requests would.
 """

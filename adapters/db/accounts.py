@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.db.base import Repository, row_values
+from adapters.db.rows import user_from_row
 from adapters.db.tables import refresh_tokens, sessions, users
 from domain import errors
-from domain.accounts import RefreshToken, Role, Session, User
+from domain.accounts import RefreshToken, Session, User
 
 
 class SqlUserRepository(Repository):
@@ -28,12 +28,12 @@ class SqlUserRepository(Repository):
 
     async def get(self, user_id: str) -> User | None:
         row = (await self._conn.execute(select(users).where(users.c.id == user_id))).mappings().first()
-        return _user(row) if row else None
+        return user_from_row(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:
         query = select(users).where(users.c.email == email.strip().lower())
         row = (await self._conn.execute(query)).mappings().first()
-        return _user(row) if row else None
+        return user_from_row(row) if row else None
 
 
 class SqlSessionRepository(Repository):
@@ -77,14 +77,3 @@ class SqlRefreshTokenRepository(Repository):
         await self._conn.execute(
             update(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash).values(used_at=at)
         )
-
-
-def _user(row: Any) -> User:
-    return User(
-        id=row["id"],
-        email=row["email"],
-        name=row["name"],
-        role=Role(row["role"]),
-        password_hash=row["password_hash"],
-        created_at=row["created_at"],
-    )

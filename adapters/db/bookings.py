@@ -11,12 +11,13 @@ from sqlalchemy import Select, and_, func, insert, or_, select
 from adapters.db import charges
 from adapters.db import holds as hold_statements
 from adapters.db.base import Repository, after_desc, row_values
-from adapters.db.rows import booking_from_row
+from adapters.db.rows import EVENT_PREFIX, USER_PREFIX, booking_from_row, event_from_row, user_from_row
 from adapters.db.rows import with_payment as _with_payment
-from adapters.db.tables import bookings, payments
+from adapters.db.tables import bookings, events, payments, users
+from domain.accounts import User
 from domain.model import Booking, BookingStatus, Event
 from domain.pagination import Position
-from domain.ports import ChargeStart, SaleSnapshot, StoredKey
+from domain.ports import ChargeClaim, ChargeEnd, ChargeStart, Confirmation, SaleSnapshot, StoredKey
 
 if TYPE_CHECKING:
     from adapters.db.uow import Link, Touched
@@ -42,18 +43,14 @@ class SqlBookingRepository(Repository):
             self.touched.events.add(event.id)
         return placed
 
-    async def start_charge(self, booking_id: str, user_id: str, charge_key: str, claim: StoredKey) -> ChargeStart:
-        return await charges.start_charge(self._conn, booking_id, user_id, charge_key, claim)
+    async def start_charges(self, claims: Sequence[ChargeClaim]) -> list[ChargeStart]:
+        return await charges.start_charges(self._conn, claims)
 
-    async def confirm_charge(
-        self, booking: Booking, charge_key: str, key: tuple[str, str], outcome: dict[str, Any]
-    ) -> bool:
-        return await charges.confirm_charge(self._conn, booking, charge_key, key, outcome)
+    async def confirm_charges(self, confirmations: Sequence[Confirmation]) -> list[bool]:
+        return await charges.confirm_charges(self._conn, confirmations)
 
-    async def end_charge(
-        self, booking_id: str, charge_key: str, key: tuple[str, str], outcome: dict[str, Any] | None
-    ) -> None:
-        await charges.end_charge(self._conn, booking_id, charge_key, key, outcome)
+    async def end_charges(self, endings: Sequence[ChargeEnd]) -> None:
+        await charges.end_charges(self._conn, endings)
 
     async def add(self, booking: Booking) -> None:
         await self._conn.execute(insert(bookings), row_values(booking, exclude=("payment",)))
@@ -125,6 +122,21 @@ class SqlBookingRepository(Repository):
             .order_by(bookings.c.id)
         )
         return list((await self._conn.execute(query)).scalars())
+
+    async def with_buyer_and_event(self, booking_id: str) -> tuple[Booking, User, Event] | None:
+        user_columns = [c.label(USER_PREFIX + c.name) for c in users.c]
+        event_columns = [c.label(EVENT_PREFIX + c.name) for c in events.c]
+        query = (
+            _with_payment()
+            .add_columns(*user_columns, *event_columns)
+            .join(users, users.c.id == bookings.c.user_id)
+            .join(events, events.c.id == bookings.c.event_id)
+            .where(bookings.c.id == booking_id)
+        )
+        row = (await self._conn.execute(query)).mappings().first()
+        if row is None:
+            return None
+        return booking_from_row(row), user_from_row(row, USER_PREFIX), event_from_row(row, EVENT_PREFIX)
 
     async def sales_for_event(self, event_id: str) -> tuple[int, int]:
         query = select(

@@ -1,31 +1,36 @@
-"""A payment's statements: start the charge (claim the key, name the charge), confirm it, or end it unpaid.
+"""A payment's statements on PostgreSQL, each for a whole batch: start the charges (claim the keys, name the
+charges), confirm them, or end them unpaid.
 
-On PostgreSQL each is one statement in autocommit: one round trip, atomic, no BEGIN/COMMIT. The booking's row
-lock is taken by the statement's UPDATE and held for that statement only; a writer that waited re-evaluates its
-WHERE against the committed row, so two payments of one booking cannot both start a charge. On SQLite the same
-steps run inside the unit of work's IMMEDIATE transaction.
+Each is one statement in autocommit: one round trip, atomic, no BEGIN/COMMIT. A booking's row lock is taken by
+the statement's UPDATE and held for that statement only; a writer that waited re-evaluates its WHERE against the
+committed row, so two payments of one booking cannot both start a charge (each charge has its own key, and only
+the one the UPDATE applied is reported started). SQLite runs the same steps in adapters/db/charges_portable.py.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, and_, delete, exists, insert, or_, select, text, update
+from sqlalchemy import JSON
 
+from adapters.db import charges_portable
 from adapters.db.base import statement
-from adapters.db.idempotency import key_values, record
-from adapters.db.rows import PAYMENT_PREFIX, booking_from_row, with_payment
-from adapters.db.tables import UtcDateTime, bookings, idempotency_keys, outbox, payments
-from domain.model import Booking, BookingStatus
-from domain.ports import ChargeStart, StoredKey
+from adapters.db.idempotency import record
+from adapters.db.rows import PAYMENT_PREFIX, booking_from_row
+from adapters.db.tables import UtcDateTime, bookings, payments
+from domain.messages import Message
+from domain.model import Booking, Payment, PaymentStatus
+from domain.ports import ChargeClaim, ChargeEnd, ChargeStart, Confirmation
 
 if TYPE_CHECKING:
     from adapters.db.uow import Link
 
-_PAYABLE = """user_id = :user_id AND status = 'pending' AND cancel_requested_at IS NULL
-          AND (charge_key IS NULL OR charge_key = :charge_key) AND (expires_at > :now OR charge_key IS NOT NULL)"""
+_PAYABLE = """b.user_id = req.user_id AND b.status = 'pending' AND b.cancel_requested_at IS NULL
+          AND (b.charge_key IS NULL OR b.charge_key = req.charge_key)
+          AND (b.expires_at > :now OR b.charge_key IS NOT NULL)"""
 _BOOKING_COLUMNS = ", ".join(
     [f"bookings.{c.name}" for c in bookings.c] + [f"payments.{c.name} AS {PAYMENT_PREFIX}{c.name}" for c in payments.c]
 )
@@ -33,220 +38,171 @@ _TYPES = {c.name: c.type for c in bookings.c} | {PAYMENT_PREFIX + c.name: c.type
 
 _START = statement(
     """
-    WITH found AS (
-        SELECT {columns} FROM bookings LEFT JOIN payments ON payments.booking_id = bookings.id
-         WHERE bookings.id = :booking_id
-    ), prior AS (
-        SELECT request_hash, outcome, locked_until FROM idempotency_keys WHERE user_id = :user_id AND key = :key
+    WITH req AS (
+        SELECT * FROM unnest(CAST(:ords AS int[]), CAST(:booking_ids AS text[]), CAST(:user_ids AS text[]),
+                             CAST(:charge_keys AS text[]), CAST(:keys AS text[]), CAST(:hashes AS text[]))
+               AS r(ord, booking_id, user_id, charge_key, key, request_hash)
     ), claim AS (
         INSERT INTO idempotency_keys (user_id, key, request_hash, outcome, locked_until, created_at)
-        SELECT :user_id, :key, :request_hash, NULL, :locked_until, :now
-         WHERE EXISTS (SELECT 1 FROM bookings WHERE id = :booking_id AND {payable})
+        SELECT req.user_id, req.key, req.request_hash, NULL, :locked_until, :now
+          FROM req JOIN bookings b ON b.id = req.booking_id WHERE {payable}
         ON CONFLICT (user_id, key) DO UPDATE SET locked_until = EXCLUDED.locked_until
          WHERE idempotency_keys.outcome IS NULL AND idempotency_keys.locked_until <= :now
            AND idempotency_keys.request_hash = EXCLUDED.request_hash
-        RETURNING 1
+        RETURNING user_id, key
     ), started AS (
-        UPDATE bookings SET charge_key = :charge_key, charge_started_at = :now
-         WHERE id = :booking_id AND {payable} AND EXISTS (SELECT 1 FROM claim)
-        RETURNING 1
+        UPDATE bookings b SET charge_key = req.charge_key, charge_started_at = :now
+          FROM req JOIN claim c ON c.user_id = req.user_id AND c.key = req.key
+         WHERE b.id = req.booking_id AND {payable}
+        RETURNING b.id, b.charge_key
     )
-    SELECT (SELECT count(*) FROM claim) AS claimed, (SELECT count(*) FROM started) AS started, found.*,
-           prior.request_hash AS prior_hash, prior.outcome AS prior_outcome, prior.locked_until AS prior_locked_until
-      FROM (SELECT 1) AS one LEFT JOIN found ON true LEFT JOIN prior ON true
+    SELECT req.ord,
+           EXISTS (SELECT 1 FROM claim c WHERE c.user_id = req.user_id AND c.key = req.key) AS claimed,
+           EXISTS (SELECT 1 FROM started s WHERE s.id = req.booking_id AND s.charge_key = req.charge_key) AS started,
+           {columns}, k.request_hash AS prior_hash, k.outcome AS prior_outcome, k.locked_until AS prior_locked_until
+      FROM req LEFT JOIN bookings ON bookings.id = req.booking_id
+      LEFT JOIN payments ON payments.booking_id = bookings.id
+      LEFT JOIN idempotency_keys k ON k.user_id = req.user_id AND k.key = req.key
+     ORDER BY req.ord
     """,
     columns=_BOOKING_COLUMNS,
     payable=_PAYABLE,
 ).columns(**_TYPES, prior_outcome=JSON(), prior_locked_until=UtcDateTime())
 
-_CONFIRM = text(
+_CONFIRM = statement(
     """
-    WITH confirmed AS (
-        UPDATE bookings SET status = 'confirmed', confirmed_at = :now, receipt_number = :receipt_number,
-               charge_key = NULL, charge_started_at = NULL
-         WHERE id = :booking_id AND charge_key = :charge_key AND status = 'pending'
-        RETURNING id
+    WITH req AS (
+        SELECT * FROM unnest(CAST(:ords AS int[]), CAST(:booking_ids AS text[]), CAST(:charge_keys AS text[]),
+                             CAST(:confirmed AS timestamptz[]), CAST(:receipts AS text[]), CAST(:payment_ids AS text[]),
+                             CAST(:references AS text[]), CAST(:amounts AS bigint[]), CAST(:currencies AS text[]),
+                             CAST(:last4s AS text[]), CAST(:user_ids AS text[]), CAST(:keys AS text[]),
+                             CAST(:outcomes AS json[]))
+               AS r(ord, booking_id, charge_key, confirmed_at, receipt_number, payment_id, reference, amount_cents,
+                    currency, card_last4, user_id, key, outcome)
+    ), confirmed AS (
+        UPDATE bookings b SET status = 'confirmed', confirmed_at = req.confirmed_at,
+               receipt_number = req.receipt_number, charge_key = NULL, charge_started_at = NULL
+          FROM req WHERE b.id = req.booking_id AND b.charge_key = req.charge_key AND b.status = 'pending'
+        RETURNING b.id
     ), paid AS (
         INSERT INTO payments (id, booking_id, status, reference, amount_cents, currency, card_last4, paid_at)
-        SELECT :payment_id, :booking_id, :payment_status, :reference, :amount_cents, :currency, :card_last4, :now
-         WHERE EXISTS (SELECT 1 FROM confirmed)
+        SELECT req.payment_id, req.booking_id, :succeeded, req.reference, req.amount_cents, req.currency,
+               req.card_last4, req.confirmed_at
+          FROM req JOIN confirmed c ON c.id = req.booking_id
     ), told AS (
         INSERT INTO outbox (id, topic, payload, created_at)
-        SELECT m.id, m.topic, m.payload, :now
-          FROM unnest(CAST(:message_ids AS text[]), CAST(:topics AS text[]), CAST(:payloads AS json[]))
-               AS m(id, topic, payload)
-         WHERE EXISTS (SELECT 1 FROM confirmed)
+        SELECT m.id, m.topic, m.payload, m.created_at
+          FROM unnest(CAST(:m_bookings AS text[]), CAST(:m_ids AS text[]), CAST(:m_topics AS text[]),
+                      CAST(:m_payloads AS json[]), CAST(:m_created AS timestamptz[]))
+               AS m(booking_id, id, topic, payload, created_at)
+          JOIN confirmed c ON c.id = m.booking_id
     ), answered AS (
-        UPDATE idempotency_keys SET outcome = CAST(:outcome AS json)
-         WHERE user_id = :user_id AND key = :key AND EXISTS (SELECT 1 FROM confirmed)
+        UPDATE idempotency_keys k SET outcome = req.outcome
+          FROM req JOIN confirmed c ON c.id = req.booking_id WHERE k.user_id = req.user_id AND k.key = req.key
     )
-    SELECT count(*) FROM confirmed
+    SELECT req.ord, EXISTS (SELECT 1 FROM confirmed c WHERE c.id = req.booking_id) FROM req ORDER BY req.ord
     """
 )
 
-_CLEAR = """cleared AS (UPDATE bookings SET charge_key = NULL, charge_started_at = NULL
-                            WHERE id = :booking_id AND charge_key = :charge_key)"""
-_END_ANSWERED = statement(
-    """WITH {cleared}
-    UPDATE idempotency_keys SET outcome = CAST(:outcome AS json) WHERE user_id = :user_id AND key = :key""",
-    cleared=_CLEAR,
+_END = statement(
+    """
+    WITH req AS (
+        SELECT * FROM unnest(CAST(:booking_ids AS text[]), CAST(:charge_keys AS text[]), CAST(:user_ids AS text[]),
+                             CAST(:keys AS text[]), CAST(:outcomes AS json[]))
+               AS r(booking_id, charge_key, user_id, key, outcome)
+    ), cleared AS (
+        UPDATE bookings b SET charge_key = NULL, charge_started_at = NULL
+          FROM req WHERE b.id = req.booking_id AND b.charge_key = req.charge_key
+    ), answered AS (
+        UPDATE idempotency_keys k SET outcome = req.outcome
+          FROM req WHERE req.outcome IS NOT NULL AND k.user_id = req.user_id AND k.key = req.key
+    )
+    DELETE FROM idempotency_keys k USING req WHERE req.outcome IS NULL AND k.user_id = req.user_id AND k.key = req.key
+    """
 )
-_END_RELEASED = statement(
-    "WITH {cleared} DELETE FROM idempotency_keys WHERE user_id = :user_id AND key = :key", cleared=_CLEAR
-)
 
 
-async def start_charge(conn: Link, booking_id: str, user_id: str, charge_key: str, claim: StoredKey) -> ChargeStart:
+async def start_charges(conn: Link, claims: Sequence[ChargeClaim]) -> list[ChargeStart]:
     if conn.dialect.name != "postgresql":
-        return await _start_portable(conn, booking_id, user_id, charge_key, claim)
+        return await charges_portable.start_charges(conn, claims)
+    if not claims:
+        return []
+    now = claims[0].key.created_at
     params = {
-        "booking_id": booking_id,
-        "user_id": user_id,
-        "charge_key": charge_key,
-        "key": claim.key,
-        "request_hash": claim.request_hash,
-        "locked_until": claim.locked_until,
-        "now": claim.created_at,
+        "ords": list(range(len(claims))),
+        "booking_ids": [c.booking_id for c in claims],
+        "user_ids": [c.user_id for c in claims],
+        "charge_keys": [c.charge_key for c in claims],
+        "keys": [c.key.key for c in claims],
+        "hashes": [c.key.request_hash for c in claims],
+        "locked_until": claims[0].key.locked_until,
+        "now": now,
     }
-    row = (await conn.execute(_START, params)).mappings().one()
-    booking = booking_from_row(row) if row["id"] is not None else None
-    started = bool(row["started"])
-    if started and booking is not None:
-        booking.charge_key, booking.charge_started_at = charge_key, claim.created_at
-    prior = None
-    if row["prior_hash"] is not None:
-        prior = record(
-            {
-                "request_hash": row["prior_hash"],
-                "outcome": row["prior_outcome"],
-                "locked_until": row["prior_locked_until"],
-            }
-        )
-    return ChargeStart(bool(row["claimed"]), started, booking, prior)
+    starts = []
+    for claim, row in zip(claims, (await conn.execute(_START, params)).mappings(), strict=True):
+        booking = booking_from_row(row) if row["id"] is not None else None
+        started = bool(row["started"])
+        if started and booking is not None:  # the row as it was before the statement named the charge
+            booking.charge_key, booking.charge_started_at = claim.charge_key, now
+        prior = None
+        if row["prior_hash"] is not None:
+            prior = record(
+                {
+                    "request_hash": row["prior_hash"],
+                    "outcome": row["prior_outcome"],
+                    "locked_until": row["prior_locked_until"],
+                }
+            )
+        starts.append(ChargeStart(bool(row["claimed"]), started, booking, prior))
+    return starts
 
 
-async def confirm_charge(
-    conn: Link, booking: Booking, charge_key: str, key: tuple[str, str], outcome: dict[str, Any]
-) -> bool:
-    payment = booking.payment
-    assert payment is not None and booking.confirmed_at is not None, "confirm() the booking first"
-    messages = booking.take_messages()
+async def confirm_charges(conn: Link, confirmations: Sequence[Confirmation]) -> list[bool]:
     if conn.dialect.name != "postgresql":
-        return await _confirm_portable(conn, booking, charge_key, key, outcome, messages)
+        return await charges_portable.confirm_charges(conn, confirmations)
+    if not confirmations:
+        return []
+    rows: list[tuple[Booking, Payment, Confirmation]] = []
+    messages: list[tuple[str, Message, datetime | None]] = []
+    for c in confirmations:
+        booking, payment = c.booking, c.booking.payment
+        assert payment is not None and payment.status is PaymentStatus.SUCCEEDED, "confirm() the booking first"
+        rows.append((booking, payment, c))
+        messages.extend((booking.id, m, booking.confirmed_at) for m in booking.take_messages())
     params = {
-        "booking_id": booking.id,
-        "charge_key": charge_key,
-        "now": booking.confirmed_at,
-        "receipt_number": booking.receipt_number,
-        "payment_id": payment.id,
-        "payment_status": payment.status.value,
-        "reference": payment.reference,
-        "amount_cents": payment.amount_cents,
-        "currency": payment.currency,
-        "card_last4": payment.card_last4,
-        "message_ids": [m.id for m in messages],
-        "topics": [m.topic for m in messages],
-        "payloads": [json.dumps(m.payload) for m in messages],
-        "outcome": json.dumps(outcome),
-        "user_id": key[0],
-        "key": key[1],
+        "ords": list(range(len(rows))),
+        "booking_ids": [b.id for b, _, _ in rows],
+        "charge_keys": [c.charge_key for _, _, c in rows],
+        "confirmed": [b.confirmed_at for b, _, _ in rows],
+        "receipts": [b.receipt_number for b, _, _ in rows],
+        "payment_ids": [p.id for _, p, _ in rows],
+        "references": [p.reference for _, p, _ in rows],
+        "amounts": [p.amount_cents for _, p, _ in rows],
+        "currencies": [p.currency for _, p, _ in rows],
+        "last4s": [p.card_last4 for _, p, _ in rows],
+        "user_ids": [c.key[0] for _, _, c in rows],
+        "keys": [c.key[1] for _, _, c in rows],
+        "outcomes": [json.dumps(c.outcome) for _, _, c in rows],
+        "succeeded": PaymentStatus.SUCCEEDED.value,
+        "m_bookings": [booking_id for booking_id, _, _ in messages],
+        "m_ids": [m.id for _, m, _ in messages],
+        "m_topics": [m.topic for _, m, _ in messages],
+        "m_payloads": [json.dumps(m.payload) for _, m, _ in messages],
+        "m_created": [at for _, _, at in messages],
     }
-    return bool((await conn.execute(_CONFIRM, params)).scalar_one())
+    return [bool(row[1]) for row in await conn.execute(_CONFIRM, params)]
 
 
-async def end_charge(
-    conn: Link, booking_id: str, charge_key: str, key: tuple[str, str], outcome: dict[str, Any] | None
-) -> None:
-    params: dict[str, Any] = {"booking_id": booking_id, "charge_key": charge_key, "user_id": key[0], "key": key[1]}
+async def end_charges(conn: Link, endings: Sequence[ChargeEnd]) -> None:
     if conn.dialect.name != "postgresql":
-        await _end_portable(conn, params, outcome)
-    elif outcome is None:
-        await conn.execute(_END_RELEASED, params)
-    else:
-        await conn.execute(_END_ANSWERED, {**params, "outcome": json.dumps(outcome)})
-
-
-# --- the same steps on SQLite, inside the unit of work's transaction -----------------------------------------
-
-
-def _payable(booking_id: str, user_id: str, charge_key: str, now: datetime) -> Any:
-    b = bookings.c
-    return and_(
-        b.id == booking_id,
-        b.user_id == user_id,
-        b.status == BookingStatus.PENDING.value,
-        b.cancel_requested_at.is_(None),
-        or_(b.charge_key.is_(None), b.charge_key == charge_key),
-        or_(b.expires_at > now, b.charge_key.is_not(None)),
-    )
-
-
-async def _start_portable(conn: Link, booking_id: str, user_id: str, charge_key: str, claim: StoredKey) -> ChargeStart:
-    now = claim.created_at
-    row = (await conn.execute(with_payment().where(bookings.c.id == booking_id))).mappings().first()
-    booking = booking_from_row(row) if row else None
-    query = select(idempotency_keys).where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == claim.key)
-    stored = (await conn.execute(query)).mappings().first()
-    prior = record(stored) if stored else None
-    payable = bool(await conn.scalar(select(exists().where(_payable(booking_id, user_id, charge_key, now)))))
-    if not payable:
-        return ChargeStart(False, False, booking, prior)
-    if prior is not None:
-        if not (prior.outcome is None and prior.locked_until <= now and prior.request_hash == claim.request_hash):
-            return ChargeStart(False, False, booking, prior)
-        where = (idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == claim.key)
-        await conn.execute(update(idempotency_keys).where(*where).values(locked_until=claim.locked_until))
-    else:
-        await conn.execute(insert(idempotency_keys).values(**key_values(claim)))
-    await conn.execute(
-        update(bookings).where(bookings.c.id == booking_id).values(charge_key=charge_key, charge_started_at=now)
-    )
-    assert booking is not None
-    booking.charge_key, booking.charge_started_at = charge_key, now
-    return ChargeStart(True, True, booking, None)
-
-
-async def _confirm_portable(
-    conn: Link, booking: Booking, charge_key: str, key: tuple[str, str], outcome: dict[str, Any], messages: list[Any]
-) -> bool:
-    b = bookings.c
-    confirmed = update(bookings).where(
-        b.id == booking.id, b.charge_key == charge_key, b.status == BookingStatus.PENDING.value
-    )
-    values = {
-        "status": booking.status.value,
-        "confirmed_at": booking.confirmed_at,
-        "receipt_number": booking.receipt_number,
-        "charge_key": None,
-        "charge_started_at": None,
-    }
-    if (await conn.execute(confirmed.values(**values))).rowcount != 1:
-        return False
-    payment = booking.payment
-    assert payment is not None
-    await conn.execute(
-        insert(payments).values(
-            **{c.name: getattr(payment, c.name) for c in payments.c if c.name != "status"}, status=payment.status.value
-        )
-    )
-    if messages:
-        rows = [
-            {"id": m.id, "topic": m.topic, "payload": m.payload, "created_at": booking.confirmed_at} for m in messages
-        ]
-        await conn.execute(insert(outbox), rows)
-    keys = idempotency_keys.c
-    await conn.execute(
-        update(idempotency_keys).where(keys.user_id == key[0], keys.key == key[1]).values(outcome=outcome)
-    )
-    return True
-
-
-async def _end_portable(conn: Link, params: dict[str, Any], outcome: dict[str, Any] | None) -> None:
-    b, keys = bookings.c, idempotency_keys.c
-    cleared = update(bookings).where(b.id == params["booking_id"], b.charge_key == params["charge_key"])
-    await conn.execute(cleared.values(charge_key=None, charge_started_at=None))
-    mine = (keys.user_id == params["user_id"], keys.key == params["key"])
-    if outcome is None:
-        await conn.execute(delete(idempotency_keys).where(*mine))
-    else:
-        await conn.execute(update(idempotency_keys).where(*mine).values(outcome=outcome))
+        await charges_portable.end_charges(conn, endings)
+        return
+    if endings:
+        params = {
+            "booking_ids": [e.booking_id for e in endings],
+            "charge_keys": [e.charge_key for e in endings],
+            "user_ids": [e.key[0] for e in endings],
+            "keys": [e.key[1] for e in endings],
+            "outcomes": [json.dumps(e.outcome) if e.outcome is not None else None for e in endings],
+        }
+        await conn.execute(_END, params)

@@ -100,7 +100,7 @@ def create_replica_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=30,
-        pool_pre_ping=True,
+        pool_pre_ping=False,  # as the primary's: a dropped connection is replaced at its first statement
         isolation_level="READ COMMITTED",
         connect_args={"connect_timeout": 2},
     )

@@ -6,10 +6,13 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from adapters.db.tables import bookings, events, payments
+from adapters.db.tables import bookings, events, payments, users
+from domain.accounts import Role, User
 from domain.model import Booking, BookingStatus, Event, EventStatus, Payment, PaymentStatus
 
 PAYMENT_PREFIX = "payment_"
+USER_PREFIX = "buyer__"
+EVENT_PREFIX = "event__"
 
 
 def with_payment() -> Select[Any]:
@@ -29,7 +32,13 @@ def booking_from_row(row: Any) -> Booking:
     return Booking(**fields, payment=payment)
 
 
-def event_from_row(row: Any) -> Event:
-    values = {c.name: row[c.name] for c in events.c}
+def event_from_row(row: Any, prefix: str = "") -> Event:
+    values = {c.name: row[prefix + c.name] for c in events.c}
     values["status"] = EventStatus(values["status"])
     return Event(**values)
+
+
+def user_from_row(row: Any, prefix: str = "") -> User:
+    values = {c.name: row[prefix + c.name] for c in users.c}
+    values["role"] = Role(values["role"])
+    return User(**values)

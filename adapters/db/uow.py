@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -107,6 +108,27 @@ class Link:
     def begin_nested(self) -> AsyncTransaction:
         assert self.conn is not None, "outside the unit of work"
         return self.conn.begin_nested()
+
+
+class Statements:
+    """Statements that each stand alone, outside any unit of work (a payment ledger's steps): on PostgreSQL in
+    autocommit, one round trip each; on SQLite in one transaction committed at the end of the block. The same
+    recovery from a connection dropped while idle as the units of work."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._autocommit = engine.dialect.name == "postgresql"
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT") if self._autocommit else engine
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[Link]:
+        link = Link(self._engine, transactional=not self._autocommit, read_only=False)
+        await link.open()
+        try:
+            yield link
+            if link.conn is not None and link.conn.in_transaction():
+                await link.conn.commit()
+        finally:
+            await link.close()
 
 
 class SqlUnitOfWork:

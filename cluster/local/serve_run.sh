@@ -33,4 +33,17 @@ case $mode in
     exit 2
     ;;
 esac
+# The last line of the start-up output: the address to open, once the app answers (serve run keeps the foreground).
+config=$1
+port=$("${serve%/*}/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["http_options"]["port"])' "$config" 2>/dev/null || echo 8000)
+(
+  for _ in $(seq 1 600); do
+    if "${serve%/*}/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+      "http://127.0.0.1:$port/health" 2>/dev/null; then
+      echo "eventbook is ready: open http://localhost:$port/"
+      exit 0
+    fi
+    sleep 1
+  done
+) &
 exec "$serve" run "$@"

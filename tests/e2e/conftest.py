@@ -18,8 +18,10 @@ import redis
 from adapters.messaging.rabbit import Topology
 from tests.e2e.live_app import LiveApp, start, stop
 from tests.e2e.tcp_proxy import TcpProxy
+from tests.integration.replica_support import services, standby
 
 SERVER = os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REPLICA = os.environ.get("EVENTBOOK_TEST_PG_REPLICA", "postgresql://postgres@127.0.0.1:5433/postgres")
 REDIS = "redis://127.0.0.1:6379/14"
 AMQP = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
@@ -71,11 +73,24 @@ def proxies() -> Iterator[Proxies]:
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory, database_url: str, proxies: Proxies) -> Iterator[LiveApp]:
-    """The platform on the full stack: PostgreSQL, Redis and RabbitMQ (the last two through the proxies)."""
+def replica_url(database_url: str) -> str:
+    """The session's database on the streaming replica (`make services` starts it when it is not running)."""
+    if not standby(REPLICA):
+        services("up")
+    assert standby(REPLICA), "the streaming replica did not come up"
+    return f"{REPLICA.rsplit('/', 1)[0]}/{database_url.rsplit('/', 1)[1]}"
+
+
+@pytest.fixture(scope="session")
+def live_app(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, replica_url: str, proxies: Proxies
+) -> Iterator[LiveApp]:
+    """The platform on the full stack: the primary, its streaming replica, Redis and RabbitMQ (the last two
+    through the proxies), as `make run-stack` runs it."""
     redis.Redis.from_url(REDIS).flushdb()
     stack = {
         "EVENTBOOK_DATABASE_URL": database_url,
+        "EVENTBOOK_REPLICA_URL": replica_url,
         "EVENTBOOK_REDIS_URL": f"redis://127.0.0.1:{proxies.redis.port}/14",
         "EVENTBOOK_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{proxies.broker.port}/%2F",
         "EVENTBOOK_AMQP_PREFIX": proxies.amqp_prefix,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.accounts import Principal, Role, Session, User
 from domain.model import Event, EventStatus, new_id
-from domain.payments import Card, ChargeResult
+from domain.payments import ChargeRequest, ChargeResult
 from domain.ports import UnitOfWorkFactory
 from tests.answered import Answered
 
@@ -37,14 +38,15 @@ class FakeGateway:
     calls: int = 0
     called: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def charge(self, *, key: str, amount_cents: int, currency: str, card: Card) -> ChargeResult:
+    async def charge_many(self, charges: Sequence[ChargeRequest]) -> list[ChargeResult]:
         self.calls += 1
         self.called.set()
         if self.hold is not None:
             await self.hold.wait()
-        if key not in self.charges:
-            self.charges[key] = ChargeResult(key, "succeeded", f"ch_{len(self.charges) + 1}", "", card.last4)
-        return self.charges[key]
+        for c in charges:
+            if c.key not in self.charges:
+                self.charges[c.key] = ChargeResult(c.key, "succeeded", f"ch_{len(self.charges) + 1}", "", c.card.last4)
+        return [self.charges[c.key] for c in charges]
 
     async def settle(self, key: str) -> ChargeResult:
         return self.charges.get(key) or ChargeResult(key, "declined", decline_code="voided")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.db.tables import bookings
 from domain import errors, idempotency
 from domain.booking import BookingService
-from domain.ports import ChargeStart, UnitOfWorkFactory
+from domain.ports import ChargeClaim, ChargeStart, UnitOfWorkFactory
 from tests.answered import Answered
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event, pay
 
@@ -99,7 +99,9 @@ async def test_a_key_whose_request_died_can_be_taken_over_after_its_lease_only_b
     async def start(at: datetime, request_hash: str) -> ChargeStart:
         async with pg_uow(autocommit=True) as tx:
             claim = idempotency.stored(buyer.user_id, "k", request_hash, None, at)
-            return await tx.bookings.start_charge(held["id"], buyer.user_id, f"{held['id']}:charge", claim)
+            claims = [ChargeClaim(held["id"], buyer.user_id, f"{held['id']}:charge", claim)]
+            (started,) = await tx.bookings.start_charges(claims)
+            return started
 
     assert (await start(clock.now(), "h1")).started  # then the request died
     leased = await start(clock.now() + timedelta(seconds=30), "h1")

@@ -8,6 +8,7 @@ from domain import errors, idempotency
 from domain.accounts import Principal
 from domain.catalog import CatalogService
 from domain.paying import PayRequest
+from domain.ports import ChargeClaim
 from tests.fakes import DECLINED_CARD, GOOD_CARD, FakeClock, FakeGateway, InMemoryStore, uow_factory
 from tests.unit.conftest import Answered, Hold, NewEvent, Pay
 
@@ -126,7 +127,8 @@ async def test_a_lost_payment_gives_up_its_key_once_the_lease_runs_out(
     request = PayRequest(booking["id"], GOOD_CARD, 12, 2031, "123", "k1")
     async with uow_factory(store)(autocommit=True) as uow:  # a replica took the key and named the charge, then died
         claim = idempotency.stored(customer.user_id, "k1", request.request_hash, None, clock.now())
-        assert (await uow.bookings.start_charge(booking["id"], customer.user_id, request.charge_key, claim)).started
+        claims = [ChargeClaim(booking["id"], customer.user_id, request.charge_key, claim)]
+        assert (await uow.bookings.start_charges(claims))[0].started
 
     with pytest.raises(errors.IdempotencyInProgress):
         await pay(customer, booking, key="k1")
