@@ -35,8 +35,7 @@ from adapters.settings import Settings, sync_url
 from adapters.throttle import RedisThrottle
 from domain import errors
 from domain.auth import AuthService
-from domain.batching import BatchedBookings
-from domain.booking import BookingService
+from domain.booking import BatchedBookings, BookingService
 from domain.catalog import CatalogService
 from domain.model import BookingPolicy
 from domain.notifications import Mailer, NotificationService

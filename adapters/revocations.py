@@ -8,6 +8,7 @@ checked in the database, as is every token while Redis is away.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from adapters.cache import EPOCH, Redis, epoch_started_at
@@ -25,16 +26,17 @@ class RedisRevocations:
         done = await self._redis.run(lambda r: r.set(PREFIX + session_id, "1", ex=int(for_s) + MARGIN_S))
         return bool(done)
 
-    async def is_revoked(self, session_id: str, issued_at: datetime | None) -> bool | None:
-        values = await self._redis.run(lambda r: r.mget([PREFIX + session_id, EPOCH]))
+    async def are_revoked(self, sessions: Sequence[tuple[str, datetime | None]]) -> list[bool | None]:
+        """One MGET for all of them (and the epoch)."""
+        values = await self._redis.run(lambda r: r.mget([EPOCH, *(PREFIX + sid for sid, _ in sessions)]))
         if values is None:
-            return None
-        revoked, epoch = values
-        if revoked is not None:
-            return True
+            return [None] * len(sessions)
+        epoch, *revoked = values
         if epoch is None:
             await self._redis.begin_epoch()
-            return None
-        if issued_at is None or issued_at.timestamp() < epoch_started_at(epoch) + CLOCK_SKEW_S:
-            return None  # issued before this Redis life: a revocation then is not here
-        return False
+            return [True if r is not None else None for r in revoked]
+        since = epoch_started_at(epoch) + CLOCK_SKEW_S
+        return [
+            True if r is not None else (None if issued is None or issued.timestamp() < since else False)
+            for (_, issued), r in zip(sessions, revoked, strict=True)
+        ]  # None: issued before this Redis life, when a revocation would not be here

@@ -11,16 +11,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-from domain import errors
-from domain.accounts import Principal
-from domain.booking import BookingService, Receipt
-from domain.holding import Answer as HoldAnswer
-from domain.holding import HoldRequest
-from domain.model import Booking
-from domain.pagination import Page
-from domain.paying import Answer as PayAnswer
-from domain.paying import PayRequest
-
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -59,41 +49,3 @@ class Coalescer(Generic[T, R]):
             self._free += 1
             if self._waiting:
                 self._start()
-
-
-class BatchedBookings:
-    """The booking use cases with holds and payments batched in this process, the way the Api replica batches
-    them towards the Booking deployment: the same `hold_many` and `pay_many` run for both."""
-
-    def __init__(self, service: BookingService, *, max_size: int = 64, at_once: int = 2) -> None:
-        self.service = service
-        self._holds: Coalescer[HoldRequest, HoldAnswer] = Coalescer(
-            service.hold_many, max_size=max_size, at_once=at_once
-        )
-        self._pays: Coalescer[tuple[Principal, PayRequest], PayAnswer] = Coalescer(
-            service.pay_many, max_size=max_size, at_once=at_once
-        )
-
-    async def hold(self, request: HoldRequest) -> Booking:
-        return _raised(await self._holds(request))
-
-    async def pay(self, principal: Principal, request: PayRequest) -> Booking:
-        return _raised(await self._pays((principal, request)))
-
-    async def cancel(self, principal: Principal, *, booking_id: str) -> Booking:
-        return await self.service.cancel(principal, booking_id=booking_id)
-
-    async def get(self, principal: Principal, *, booking_id: str) -> Booking:
-        return await self.service.get(principal, booking_id=booking_id)
-
-    async def receipt(self, principal: Principal, *, booking_id: str) -> Receipt:
-        return await self.service.receipt(principal, booking_id=booking_id)
-
-    async def list(self, principal: Principal, *, limit: int = 20, cursor: str | None = None) -> Page[Booking]:
-        return await self.service.list(principal, limit=limit, cursor=cursor)
-
-
-def _raised(answer: Booking | errors.DomainError) -> Booking:
-    if isinstance(answer, errors.DomainError):
-        raise answer
-    return answer

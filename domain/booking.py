@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from domain import errors
 from domain.accounts import Principal
+from domain.batching import Coalescer
 from domain.holding import Answer, HoldRequest, Holds
 from domain.model import Booking, BookingPolicy, BookingStatus, Event
 from domain.pagination import Page, Position, check_limit, decode_cursor, encode_cursor
@@ -126,3 +127,39 @@ class BookingService:
         if booking is None or booking.user_id != principal.user_id:
             raise errors.NotFound("No such booking.")
         return booking
+
+
+class BatchedBookings:
+    """The booking use cases with holds and payments batched in this process, the way the Api replica batches
+    them towards the Booking deployment: the same `hold_many` and `pay_many` run for both."""
+
+    def __init__(self, service: BookingService, *, max_size: int = 64, at_once: int = 2) -> None:
+        self.service = service
+        self._holds: Coalescer[HoldRequest, Answer] = Coalescer(service.hold_many, max_size=max_size, at_once=at_once)
+        self._pays: Coalescer[tuple[Principal, PayRequest], PayAnswer] = Coalescer(
+            service.pay_many, max_size=max_size, at_once=at_once
+        )
+
+    async def hold(self, request: HoldRequest) -> Booking:
+        return _raised(await self._holds(request))
+
+    async def pay(self, principal: Principal, request: PayRequest) -> Booking:
+        return _raised(await self._pays((principal, request)))
+
+    async def cancel(self, principal: Principal, *, booking_id: str) -> Booking:
+        return await self.service.cancel(principal, booking_id=booking_id)
+
+    async def get(self, principal: Principal, *, booking_id: str) -> Booking:
+        return await self.service.get(principal, booking_id=booking_id)
+
+    async def receipt(self, principal: Principal, *, booking_id: str) -> Receipt:
+        return await self.service.receipt(principal, booking_id=booking_id)
+
+    async def list(self, principal: Principal, *, limit: int = 20, cursor: str | None = None) -> Page[Booking]:
+        return await self.service.list(principal, limit=limit, cursor=cursor)
+
+
+def _raised(answer: Answer) -> Booking:
+    if isinstance(answer, errors.DomainError):
+        raise answer
+    return answer

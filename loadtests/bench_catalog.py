@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(asyncio.run(run("serve", args.url, **common)))
         print_run(runs[-1])
     if args.target in ("uvicorn", "both"):
-        with inprocess_server(args.pg, args.port) as (url, _):
+        with inprocess_server(args.pg, args.port) as (url, _, _):
             runs.append(asyncio.run(run("uvicorn", url, **common)))
         print_run(runs[-1])
     if len(runs) == 2 and runs[1].per_s:

@@ -20,103 +20,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
-import secrets
+import os
 import sys
 import time
-import uuid
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
+import psycopg
 
 from loadtests import peers, procstat, raystate
 from loadtests.dbstats import RoundTripMeter
-from loadtests.httpload import post, request, session
+from loadtests.httpload import request, session
 from loadtests.inprocess import RESULTS, add_target_arguments, inprocess_server, write_results
+from loadtests.onsale_buyers import buyer, create_event, organizer, register
 from loadtests.onsale_report import Recorder, Run, counts, print_run
 from loadtests.procstat import CpuMeter
-
-PASSWORD = "correct horse battery"
-CARD = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
-
-
-async def register(client: aiohttp.ClientSession, gate: asyncio.Semaphore) -> dict[str, str]:
-    email = f"buyer-{uuid.uuid4().hex[:12]}@example.org"
-    async with gate:
-        r = await post(client, "/api/auth/register", json={"email": email, "password": PASSWORD, "name": "Buyer"})
-        assert r.status in (201, 409), r.body  # 409: a retry after a slow answer that did register
-        r = await post(client, "/api/auth/login", json={"email": email, "password": PASSWORD})
-        assert r.status == 200, r.body
-    return {"Authorization": f"Bearer {r.body['access_token']}"}
-
-
-async def organizer(client: aiohttp.ClientSession, email: str, password: str) -> dict[str, str]:
-    r = await post(client, "/api/auth/login", json={"email": email, "password": password})
-    assert r.status == 200, f"organizer login: {r.status} {r.body}"
-    return {"Authorization": f"Bearer {r.body['access_token']}"}
-
-
-async def create_event(client: aiohttp.ClientSession, auth: dict[str, str], seats: int) -> str:
-    body = {
-        "title": f"On-sale bench {secrets.token_hex(3)}",
-        "description": "everyone wants a seat",
-        "category": "music",
-        "venue": "Bench Arena",
-        "starts_at": "2031-10-01T19:00:00Z",
-        "ends_at": "2031-10-01T23:00:00Z",
-        "capacity": seats,
-        "price_cents": 5000,
-        "currency": "EUR",
-    }
-    r = await post(client, "/api/events", json=body, headers=auth)
-    assert r.status == 201, r.body
-    return str(r.body["id"])
-
-
-async def buyer(
-    client: aiohttp.ClientSession, auth: dict[str, str], event_id: str, start: asyncio.Event, rec: Recorder
-) -> int:
-    """Buy 1–4 seats at a time until the event is sold out; return the seats this buyer paid for."""
-    await start.wait()
-    bought = 0
-    want = random.randint(1, 4)
-    while True:
-        began = time.perf_counter()
-        hold = await post(
-            client,
-            "/api/bookings",
-            json={"event_id": event_id, "quantity": want},
-            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
-        )
-        held_at = time.perf_counter()
-        rec.latencies["hold"].append(held_at - began)
-        rec.statuses[f"hold {hold.label()}"] += 1
-        rec.statuses["hold retries"] += hold.attempts - 1
-        if hold.code == "sold_out":
-            left = int(hold.body["error"].get("details", {}).get("seats_available", 0))
-            if left <= 0:
-                return bought
-            want = min(left, 4)
-            continue
-        if hold.status != 201:
-            return bought
-        pay = await post(
-            client,
-            f"/api/bookings/{hold.body['id']}/pay",
-            json=CARD,
-            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
-        )
-        done = time.perf_counter()
-        rec.latencies["pay"].append(done - held_at)
-        rec.statuses[f"pay {pay.label()}"] += 1
-        rec.statuses["pay retries"] += pay.attempts - 1
-        if pay.status == 200 and pay.body["status"] == "confirmed":
-            rec.latencies["hold+pay"].append(done - began)
-            bought += int(hold.body["quantity"])
-        want = random.randint(1, 4)
 
 
 async def sample_replicas(dashboard: str, out: list[dict[str, Any]], t0: float, every_s: float) -> None:
@@ -151,6 +71,7 @@ async def run(
     watch_after_s: float = 0,
     cpu: CpuMeter | None = None,
     round_trips: RoundTripMeter | None = None,
+    database_url: str | None = None,
 ) -> Run:
     result = Run(target, base_url, seats, buyers)
     async with session(base_url, connections=buyers + 10) as client:
@@ -173,6 +94,10 @@ async def run(
         result.duration_s = round(time.perf_counter() - t0, 2)
         if cpu:
             result.cpu_s = cpu.stop()
+        if database_url:  # the e-mails of the sale go out after it: count their work too
+            result.drained_s = await drained(database_url, t0)
+            if cpu:
+                result.cpu_drained_s = cpu.stop()
         if round_trips:
             result.round_trips = await asyncio.to_thread(round_trips.stop)
         result.seats_sold_by_buyers = sum(bought)
@@ -193,6 +118,22 @@ async def run(
     return result
 
 
+async def drained(database_url: str, t0: float, limit_s: float = 300) -> float:
+    """Seconds from the start of the sale until the outbox held nothing left to relay (e-mails sent)."""
+
+    def pending() -> int:
+        with psycopg.connect(database_url, connect_timeout=5) as conn:
+            row = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()
+        return int(row[0]) if row else 0
+
+    deadline = time.monotonic() + limit_s
+    for _ in range(int(limit_s / 0.2)):  # polling the database: nothing here could signal it
+        if not await asyncio.to_thread(pending) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    return round(time.perf_counter() - t0, 2)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_target_arguments(parser, target="serve")
@@ -208,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-ceiling", dest="ceiling", action="store_false", help="skip shared/bench/pg_ceiling.sh after the runs"
     )
     parser.add_argument("--peer", action="store_true", help="also run shared/bench/peer-pretix/run.sh, same size")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("EVENTBOOK_DATABASE_URL"),
+        help="the Serve app's database, to wait for the sale's e-mails (default: EVENTBOOK_DATABASE_URL)",
+    )
     args = parser.parse_args(argv)
 
     common = {
@@ -217,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         "register_concurrency": args.register_concurrency,
     }
     runs: list[Run] = []
-    others = [procstat.postgres, procstat.this_process("load generator")]
+    others = [procstat.services, procstat.this_process("load generator")]
     if args.target in ("serve", "both"):
         dashboard, session_dir = None, None
         root = procstat.serve_run_pid(urlsplit(args.url).port or 80)
@@ -245,10 +191,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         print_run(runs[-1])
     if args.target in ("uvicorn", "both"):
-        with inprocess_server(args.pg, args.port) as (url, pid):
+        with inprocess_server(args.pg, args.port) as (url, pid, database):
             cpu = CpuMeter(pid, lambda _: "uvicorn process", others)
             meter = RoundTripMeter(base_url=url)
-            runs.append(asyncio.run(run("uvicorn", url, dashboard=None, cpu=cpu, round_trips=meter, **common)))
+            runs.append(
+                asyncio.run(
+                    run("uvicorn", url, dashboard=None, cpu=cpu, round_trips=meter, database_url=database, **common)
+                )
+            )
         print_run(runs[-1])
     if len(runs) == 2 and runs[1].paid_per_s:
         serve, local = runs

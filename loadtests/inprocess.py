@@ -108,7 +108,7 @@ def write_results(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 @contextlib.contextmanager
-def inprocess_server(pg: str, port: int) -> Iterator[tuple[str, int]]:
+def inprocess_server(pg: str, port: int) -> Iterator[tuple[str, int, str]]:
     """One uvicorn process serving build_app() over the services in process, on a fresh database dropped afterwards."""
     import psycopg
 
@@ -138,7 +138,7 @@ def inprocess_server(pg: str, port: int) -> Iterator[tuple[str, int]]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the in-process server did not start; see {log.name}")
             time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}", process.pid
+        yield f"http://127.0.0.1:{port}", process.pid, env["EVENTBOOK_DATABASE_URL"]
     finally:
         process.terminate()
         try:

@@ -94,8 +94,15 @@ def serve_label(proc: Proc) -> str:
 Labeller = Callable[[Proc], str | None]
 
 
-def postgres(proc: Proc) -> str | None:
-    return "PostgreSQL" if proc.cmdline.startswith("postgres") else None
+def services(proc: Proc) -> str | None:
+    """What the app uses but is not: PostgreSQL (the primary and its replica), Redis, RabbitMQ."""
+    if proc.cmdline.startswith("postgres"):
+        return "PostgreSQL"
+    if proc.cmdline.startswith("redis-server"):
+        return "Redis"
+    if "beam.smp" in proc.cmdline and "rabbit" in proc.cmdline:
+        return "RabbitMQ"
+    return None
 
 
 @dataclass

@@ -196,7 +196,10 @@ class FakeRevocations:
         self.revoked.add(session_id)
         return True
 
-    async def is_revoked(self, session_id: str, issued_at: datetime | None) -> bool | None:
+    async def are_revoked(self, sessions: Sequence[tuple[str, datetime | None]]) -> list[bool | None]:
+        return [self._revoked(session_id, issued_at) for session_id, issued_at in sessions]
+
+    def _revoked(self, session_id: str, issued_at: datetime | None) -> bool | None:
         if not self.reachable:
             return None
         if session_id in self.revoked:

@@ -74,6 +74,11 @@ class FakeSessionRepository(_Repository):
         session: Session | None = self._uow.read(self.table, session_id)
         return session
 
+    async def get_many(self, session_ids: Sequence[str]) -> dict[str, Session]:
+        await self._tick()
+        found = {i: self._uow.read(self.table, i) for i in session_ids}
+        return {i: s for i, s in found.items() if s is not None}
+
     async def revoke(self, session_id: str, at: datetime) -> None:
         await self._tick()
         await self._uow.lock(self.table, session_id)

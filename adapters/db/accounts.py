@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -47,6 +48,10 @@ class SqlSessionRepository(Repository):
     async def get(self, session_id: str) -> Session | None:
         row = (await self._conn.execute(select(sessions).where(sessions.c.id == session_id))).mappings().first()
         return Session(**row) if row else None
+
+    async def get_many(self, session_ids: Sequence[str]) -> dict[str, Session]:
+        rows = (await self._conn.execute(select(sessions).where(sessions.c.id.in_(list(session_ids))))).mappings()
+        return {row["id"]: Session(**row) for row in rows}
 
     async def revoke(self, session_id: str, at: datetime) -> None:
         await self._conn.execute(
