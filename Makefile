@@ -125,8 +125,10 @@ loadtest: $(STAMP)  ## Locust's mix (loadtests/locust.conf) against `make run`, 
 	$(BIN)/locust --config loadtests/locust.conf -H $(LOAD_URL)
 	$(BIN)/python loadtests/check.py loadtests/results/mix_stats.csv
 
-bench-onsale: $(STAMP)  ## SEATS seats, BUYERS buyers at once: against `make run`, then one uvicorn process; the ratio
-	$(BIN)/python -m loadtests.bench_onsale --target both --url $(LOAD_URL) --seats $(SEATS) --buyers $(BUYERS)
+PEER ?=
+bench-onsale: $(STAMP)  ## SEATS seats, BUYERS buyers at once: `make run` (or run-stack), one uvicorn process, PostgreSQL alone; PEER=1 adds pretix
+	$(BIN)/python -m loadtests.bench_onsale --target both --url $(LOAD_URL) --seats $(SEATS) --buyers $(BUYERS) \
+		$(if $(PEER),--peer) $(if $(EVENTBOOK_DATABASE_URL),--database-url $(EVENTBOOK_DATABASE_URL))
 
 bench-catalog: $(STAMP)  ## READERS anonymous readers of the catalog for 20 s: against `make run`, then one uvicorn process; the ratio
 	$(BIN)/python -m loadtests.bench_catalog --target both --url $(LOAD_URL) --clients $(READERS)

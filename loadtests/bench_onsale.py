@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                     watch_after_s=args.watch_after,
                     cpu=cpu,
                     round_trips=meter,
+                    database_url=args.database_url,
                     **common,
                 )
             )
