@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from adapters.db.base import statement
+from adapters.db.base import row_values, statement
 from adapters.db.idempotency import key_values, record
 from adapters.db.rows import event_from_row
 from adapters.db.tables import bookings, events, idempotency_keys
@@ -167,22 +167,8 @@ async def _place_holds_portable(
                 result = await conn.execute(taken.values(seats_available=events.c.seats_available - seats))
                 if result.rowcount != 1:
                     return False
-                await conn.execute(insert(bookings), [_hold_values(h) for h in holds])
+                await conn.execute(insert(bookings), [row_values(h, exclude=("payment",)) for h in holds])
             await conn.execute(insert(idempotency_keys), [key_values(k) for k in keys])
     except IntegrityError:
         return False
     return True
-
-
-def _hold_values(hold: Booking) -> dict[str, Any]:
-    return {
-        "id": hold.id,
-        "event_id": hold.event_id,
-        "user_id": hold.user_id,
-        "quantity": hold.quantity,
-        "status": hold.status.value,
-        "amount_cents": hold.amount_cents,
-        "currency": hold.currency,
-        "created_at": hold.created_at,
-        "expires_at": hold.expires_at,
-    }

@@ -13,9 +13,11 @@ import pytest_asyncio
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.cache import Redis
 from adapters.db import create_engine, uow_factory
 from adapters.db.migrate import upgrade
 from domain.ports import UnitOfWorkFactory
+from tests.integration.redis_support import LIVE_REDIS
 from tests.integration.replica_support import PG_REPLICA, on_replica, services, standby, wait_for
 
 PG_SERVER = os.environ.get("EVENTBOOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -102,3 +104,16 @@ def databases(replica_running: None) -> Iterator[tuple[str, str]]:
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+# --- Redis ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def live_redis() -> AsyncIterator[Redis]:
+    redis = Redis(LIVE_REDIS)
+    assert redis.client is not None
+    await redis.client.flushdb()
+    yield redis
+    await redis.client.flushdb()
+    await redis.client.aclose()

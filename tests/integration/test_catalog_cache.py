@@ -3,12 +3,9 @@ invalidates only its own event, and a Redis restart (or no Redis) never serves a
 
 from __future__ import annotations
 
-import socket
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,14 +18,7 @@ from domain.catalog import CatalogService
 from domain.holding import HoldRequest
 from domain.ports import EventFilter
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event
-
-LIVE_REDIS = "redis://127.0.0.1:6379/15"
-
-
-def dead_redis() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+from tests.integration.redis_support import dead_redis
 
 
 @dataclass
@@ -36,16 +26,6 @@ class Stack:
     catalog: LocalCatalog
     bookings: BookingService
     redis: Redis
-
-
-@pytest.fixture
-async def live_redis() -> AsyncIterator[Redis]:
-    redis = Redis(LIVE_REDIS)
-    assert redis.client is not None
-    await redis.client.flushdb()
-    yield redis
-    await redis.client.flushdb()
-    await redis.client.aclose()
 
 
 def stack(engine: AsyncEngine, redis: Redis) -> Stack:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -15,24 +13,7 @@ from adapters.throttle import RedisThrottle
 from domain import errors
 from domain.auth import AuthService
 from tests.integration.it_support import FixedClock
-
-LIVE_REDIS = "redis://127.0.0.1:6379/15"
-
-
-def dead_redis() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"redis://127.0.0.1:{s.getsockname()[1]}/0"
-
-
-@pytest.fixture
-async def live_redis() -> AsyncIterator[Redis]:
-    redis = Redis(LIVE_REDIS)
-    assert redis.client is not None
-    await redis.client.flushdb()
-    yield redis
-    await redis.client.flushdb()
-    await redis.client.aclose()
+from tests.integration.redis_support import LIVE_REDIS, dead_redis
 
 
 @pytest.mark.parametrize("redis_url", [LIVE_REDIS, "dead"])
