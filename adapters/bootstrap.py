@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cache import CatalogGenerations, Redis
+from adapters.cache import CatalogGenerations, GenerationSource, Redis
+from adapters.catalog_versions import DatabaseGenerations
 from adapters.clock import SystemClock
 from adapters.db import migrate
 from adapters.db.engine import create_engine
@@ -67,9 +68,8 @@ class Infrastructure:
     ports: Ports
     engine: AsyncEngine
     redis: Redis
+    generations: GenerationSource  # what cached catalog reads are checked against
     router: ReadRouter | None = None
-    generations: CatalogGenerations | None = None
-    closers: list[AsyncEngine] = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:
@@ -89,9 +89,10 @@ async def connect(settings: Settings, *, prepare: bool = True) -> Infrastructure
     engine = create_engine(url, pool_size=settings.db_pool_size)
     ROUND_TRIPS.attach(engine)
     redis = Redis(settings.redis_url)
-    generations = CatalogGenerations(redis) if redis.configured else None
-    # Every commit that changes an event or its seats makes the cached copies of that event out of date at once.
-    uow = uow_factory(engine, after_commit=generations.moved if generations else None)
+    # Every commit that changes an event or its seats makes the cached copies of that event out of date at once:
+    # Redis's counters are moved after the commit; the database's versions by the statements themselves.
+    generations: GenerationSource = CatalogGenerations(redis) if redis.configured else DatabaseGenerations(engine)
+    uow = uow_factory(engine, after_commit=generations.moved if redis.configured else None)
     router = read_router(settings, engine)
     # With a replica, commits made for a user remember the primary's position (read-your-writes).
     writes: UnitOfWorkFactory = router.recording(uow) if router else uow
@@ -106,7 +107,7 @@ async def connect(settings: Settings, *, prepare: bool = True) -> Infrastructure
         revocations=RedisRevocations(redis) if redis.configured else None,
         throttle=RedisThrottle(redis, limits=limits, window_s=settings.login_window_s),
     )
-    infra = Infrastructure(ports, engine, redis, router, generations)
+    infra = Infrastructure(ports, engine, redis, generations, router)
     if redis.configured:
         await redis.begin_epoch()
     if prepare and settings.demo_mode:

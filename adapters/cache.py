@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -95,7 +95,21 @@ class Generations:
         return (self.epoch, self.listings)
 
 
+class GenerationSource(Protocol):
+    """Where the catalog's generations are read (Redis, or the database: adapters/catalog_versions.py)."""
+
+    async def read(self, event_ids: Sequence[str]) -> Generations | None:
+        """The generations of these events and of the listings; None when they cannot be told now."""
+        ...
+
+    async def moved(self, touched: Touched) -> None:
+        """After a commit that changed these: make the change known (where the source needs to be told)."""
+        ...
+
+
 class CatalogGenerations:
+    """Counters in Redis, moved on after each commit (SqlUnitOfWork's after_commit)."""
+
     LISTINGS = "catalog:listings"
     EVENT = "catalog:event:"
 

@@ -1,13 +1,15 @@
-"""Catalog reads answered in the ingress replica itself, each checked against the generations in Redis.
+"""Catalog reads answered in the ingress replica itself, each checked against the catalog's generations.
 
-A cached read costs one Redis round trip (MGET of the epoch, the listings' counter and the events' counters) and
+A cached read costs one Redis round trip (MGET of the epoch, the listings' counter and the events' counters), or
+without Redis its share of one batched query of the versions in the database (adapters/catalog_versions.py), and
 no hop to the Catalog deployment. Misses are filled from the primary (a lagging replica could otherwise file a
 pre-change copy under the new generation), stamped with the generations read before the fetch (adapters/cache.py
 says why that is always safe). A list is kept as the ids it showed, under the listings' generation; its events
 come from the per-event copies, so a hold on one event refetches that event only, never the whole list.
 
-With Redis away every read goes to the Catalog deployment. A copy is also dropped after MAX_AGE_S whatever the
-counters say: that bounds how long one can outlive a change whose counter bump was lost to a Redis blip.
+With Redis configured but away, every read goes to the Catalog deployment. A copy is also dropped after MAX_AGE_S
+whatever the counters say: that bounds how long one can outlive a change whose counter bump was lost to a Redis
+blip (the database's versions have no such window).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Generic, TypeVar
 
-from adapters.cache import CatalogGenerations
+from adapters.cache import GenerationSource
 from domain.accounts import Principal
 from domain.catalog import EventDraft, EventSales
 from domain.model import Event, EventStatus
@@ -67,7 +69,7 @@ class _Listing:
 class LocalCatalog:
     """CatalogApi with its public reads cached in this process; every other call goes straight through."""
 
-    def __init__(self, catalog: CatalogApi, generations: CatalogGenerations) -> None:
+    def __init__(self, catalog: CatalogApi, generations: GenerationSource) -> None:
         self._catalog = catalog
         self._generations = generations
         self._events: _Lru[str, tuple[Stamp, Event]] = _Lru(MAX_EVENTS)

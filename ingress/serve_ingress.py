@@ -1,7 +1,7 @@
 """The HTTP ingress as a Serve deployment: the FastAPI app over typed clients of the service deployments.
 
-Catalog reads are answered here from a local cache checked against Redis (adapters/local_catalog.py) when Redis
-is configured; the session check of every authenticated request runs here too (Redis, or the database).
+Catalog reads are answered here from a local cache checked against the catalog's generations, in Redis or, without
+it, in the database (adapters/local_catalog.py); the session check of every authenticated request runs here too.
 """
 
 from __future__ import annotations
@@ -29,9 +29,7 @@ class ApiDeployment:
         infra = await connect(settings, prepare=False)  # the services migrate; this replica only reads sessions
         count_round_trips()
         catalog_client = CatalogClient(catalog, settings.catalog_timeout_s)
-        catalog_api: CatalogApi = (
-            LocalCatalog(catalog_client, infra.generations) if infra.generations is not None else catalog_client
-        )
+        catalog_api: CatalogApi = LocalCatalog(catalog_client, infra.generations)
         auth_client = AuthClient(auth, settings.auth_timeout_s)
         booking_client = BookingClient(booking, settings.booking_timeout_s)
         health: dict[str, HealthCheck] = {

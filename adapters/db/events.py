@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, insert, or_, select, update
 
 from adapters.db.base import Repository, after_asc, after_desc, row_values
 from adapters.db.rows import event_from_row
-from adapters.db.tables import events
+from adapters.db.tables import catalog_versions, events
 from domain.model import Event, EventStatus
 from domain.pagination import Position
 from domain.ports import EventFilter
@@ -29,6 +29,7 @@ class SqlEventRepository(Repository):
         self.touched.events.add(event.id)
         self.touched.listings = True
         await self._conn.execute(insert(events).values(**row_values(event)))
+        await self._move_listings()
         await self._write_messages(event)
 
     async def get(self, event_id: str) -> Event | None:
@@ -49,8 +50,16 @@ class SqlEventRepository(Repository):
         self.touched.listings = True
         values = row_values(event)
         del values["id"]
-        await self._conn.execute(update(events).where(events.c.id == event.id).values(**values))
+        moved = update(events).where(events.c.id == event.id).values(**values, version=events.c.version + 1)
+        await self._conn.execute(moved)
+        await self._move_listings()
         await self._write_messages(event)
+
+    async def _move_listings(self) -> None:
+        """What a list shows may differ now (adapters/catalog_versions.py checks cached lists against this)."""
+        await self._conn.execute(
+            update(catalog_versions).where(catalog_versions.c.id == 1).values(listings=catalog_versions.c.listings + 1)
+        )
 
     async def list_published(self, flt: EventFilter, after: Position | None, limit: int) -> list[Event]:
         query = select(events).where(events.c.status == EventStatus.PUBLISHED.value)
@@ -88,7 +97,9 @@ class SqlEventRepository(Repository):
         self.touched.events.add(event_id)
         # Never above capacity: the CHECK constraint turns a double release into an error, not free seats.
         await self._conn.execute(
-            update(events).where(events.c.id == event_id).values(seats_available=events.c.seats_available + quantity)
+            update(events)
+            .where(events.c.id == event_id)
+            .values(seats_available=events.c.seats_available + quantity, version=events.c.version + 1)
         )
 
     async def _one(self, query: Select[Any]) -> Event | None:

@@ -51,7 +51,7 @@ _SNAPSHOT = statement(
 _PLACE = text(
     """
     WITH seats AS (
-        UPDATE events SET seats_available = seats_available - :seats
+        UPDATE events SET seats_available = seats_available - :seats, version = version + 1
          WHERE id = :event_id AND status = 'published' AND ends_at > :now AND seats_available >= :seats
            AND price_cents = :price_cents AND currency = :currency
         RETURNING seats_available
@@ -164,7 +164,8 @@ async def _place_holds_portable(
                     events.c.price_cents == event.price_cents,
                     events.c.currency == event.currency,
                 )
-                result = await conn.execute(taken.values(seats_available=events.c.seats_available - seats))
+                moved = taken.values(seats_available=events.c.seats_available - seats, version=events.c.version + 1)
+                result = await conn.execute(moved)
                 if result.rowcount != 1:
                     return False
                 await conn.execute(insert(bookings), [row_values(h, exclude=("payment",)) for h in holds])

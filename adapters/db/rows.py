@@ -33,7 +33,7 @@ def booking_from_row(row: Any) -> Booking:
 
 
 def event_from_row(row: Any, prefix: str = "") -> Event:
-    values = {c.name: row[prefix + c.name] for c in events.c}
+    values = {c.name: row[prefix + c.name] for c in events.c if c.name != "version"}  # the cache's, not the domain's
     values["status"] = EventStatus(values["status"])
     return Event(**values)
 

@@ -113,6 +113,8 @@ events = Table(
     Column("currency", String(3), nullable=False),
     Column("status", String(16), nullable=False),
     _at("created_at"),
+    # Moved on by every statement that changes the event or its seats: what a cached copy is checked against.
+    Column("version", BigInteger, nullable=False, server_default="0"),
     # The last line of defence against overselling and over-releasing: no code path can break these.
     CheckConstraint("seats_available >= 0 AND seats_available <= capacity", name="seats_in_range"),
     CheckConstraint("capacity > 0", name="capacity_positive"),
@@ -192,6 +194,14 @@ sandbox_refunds = Table(
     Column("amount_cents", BigInteger, nullable=False),
     Column("reference", String(200), nullable=False),
     _at("created_at"),
+)
+
+# One row: moved on when an event is added or edited (which events a list shows, and in what order, may differ).
+catalog_versions = Table(
+    "catalog_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("listings", BigInteger, nullable=False, server_default="0"),
 )
 
 # The transactional outbox: a message row is written in the same transaction as the change it tells of.

@@ -1,15 +1,18 @@
-"""Catalog reads cached in the ingress replica, checked against Redis per event: never stale after a change, a hold
-invalidates only its own event, and a Redis restart (or no Redis) never serves an old copy."""
+"""Catalog reads cached in the ingress replica, checked per event against Redis's counters or the database's
+versions: never stale after a change, a hold refreshes only its own event, and a Redis restart (or a Redis that is
+away) never serves an old copy."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cache import CatalogGenerations, Redis
+from adapters.cache import CatalogGenerations, GenerationSource, Redis
+from adapters.catalog_versions import DatabaseGenerations
 from adapters.db import uow_factory
 from adapters.db.tables import events
 from adapters.local_catalog import LocalCatalog
@@ -25,15 +28,23 @@ from tests.integration.redis_support import dead_redis
 class Stack:
     catalog: LocalCatalog
     bookings: BookingService
-    redis: Redis
+    generations: GenerationSource
 
 
-def stack(engine: AsyncEngine, redis: Redis) -> Stack:
-    generations = CatalogGenerations(redis)
-    uow = uow_factory(engine, after_commit=generations.moved)
+def stack(engine: AsyncEngine, generations: GenerationSource, *, tell: bool = True) -> Stack:
+    uow = uow_factory(engine, after_commit=generations.moved if tell else None)
     clock = FixedClock()
     catalog = LocalCatalog(CatalogService(uow=uow, clock=clock), generations)
-    return Stack(catalog, BookingService(uow=uow, gateway=FakeGateway(), clock=clock), redis)
+    return Stack(catalog, BookingService(uow=uow, gateway=FakeGateway(), clock=clock), generations)
+
+
+@pytest.fixture(params=["redis", "database"])
+async def s(request: pytest.FixtureRequest, pg_engine: AsyncEngine, live_redis: Redis) -> Stack:
+    """The cache checked against Redis's counters (moved after commits), or the database's versions."""
+    if request.param == "redis":
+        await live_redis.begin_epoch()
+        return stack(pg_engine, CatalogGenerations(live_redis))
+    return stack(pg_engine, DatabaseGenerations(pg_engine), tell=False)
 
 
 async def rename_behind_the_caches_back(engine: AsyncEngine, event_id: str, title: str) -> None:
@@ -43,12 +54,10 @@ async def rename_behind_the_caches_back(engine: AsyncEngine, event_id: str, titl
 
 
 async def test_catalog_reads_come_from_the_cache_until_a_change_and_then_show_it(
-    pg_engine: AsyncEngine, live_redis: Redis
+    pg_engine: AsyncEngine, s: Stack
 ) -> None:
-    s = stack(pg_engine, live_redis)
     uow = uow_factory(pg_engine)
     event = await add_event(uow, capacity=10, now=FixedClock().now())
-    await live_redis.begin_epoch()
     assert (await s.catalog.get_event(event.id)).title == "Concert"
     await rename_behind_the_caches_back(pg_engine, event.id, "Renamed in SQL")
     assert (await s.catalog.get_event(event.id)).title == "Concert"
@@ -59,12 +68,10 @@ async def test_catalog_reads_come_from_the_cache_until_a_change_and_then_show_it
     assert fresh.seats_available == 7 and fresh.title == "Renamed in SQL"
 
 
-async def test_a_hold_refreshes_only_its_own_event_in_a_cached_list(pg_engine: AsyncEngine, live_redis: Redis) -> None:
-    s = stack(pg_engine, live_redis)
+async def test_a_hold_refreshes_only_its_own_event_in_a_cached_list(pg_engine: AsyncEngine, s: Stack) -> None:
     uow = uow_factory(pg_engine)
     now = FixedClock().now()
     hot, quiet = await add_event(uow, capacity=10, now=now), await add_event(uow, capacity=10, now=now)
-    await live_redis.begin_epoch()
     flt = EventFilter(starts_after=now + timedelta(days=30))  # this test's events (others start earlier)
     listed = await s.catalog.list_events(flt, limit=100)  # the list's ids
     await s.catalog.list_events(flt, limit=100)  # and each event's copy
@@ -80,17 +87,15 @@ async def test_a_hold_refreshes_only_its_own_event_in_a_cached_list(pg_engine: A
     assert (again[quiet.id].seats_available, again[quiet.id].title) == (10, "Concert")  # still the cached copy
 
 
-async def test_a_new_event_shows_in_the_cached_list_at_once(pg_engine: AsyncEngine, live_redis: Redis) -> None:
-    s = stack(pg_engine, live_redis)
+async def test_a_new_event_shows_in_the_cached_list_at_once(pg_engine: AsyncEngine, s: Stack) -> None:
     uow = uow_factory(pg_engine)
     now = FixedClock().now()
     first = await add_event(uow, capacity=5, now=now)
-    await live_redis.begin_epoch()
     flt = EventFilter(starts_after=now + timedelta(days=30))
     before = await s.catalog.list_events(flt, limit=100)
     assert first.id in {e.id for e in before.items}
 
-    tracked = uow_factory(pg_engine, after_commit=CatalogGenerations(live_redis).moved)  # as the Catalog writes
+    tracked = uow_factory(pg_engine, after_commit=s.generations.moved)  # as the Catalog writes
     second = await add_event(tracked, capacity=5, now=now)
 
     after = await s.catalog.list_events(flt, limit=100)
@@ -98,7 +103,7 @@ async def test_a_new_event_shows_in_the_cached_list_at_once(pg_engine: AsyncEngi
 
 
 async def test_after_redis_forgets_everything_no_old_copy_is_served(pg_engine: AsyncEngine, live_redis: Redis) -> None:
-    s = stack(pg_engine, live_redis)
+    s = stack(pg_engine, CatalogGenerations(live_redis))
     event = await add_event(uow_factory(pg_engine), capacity=10, now=FixedClock().now())
     await live_redis.begin_epoch()
     await s.catalog.get_event(event.id)
@@ -110,13 +115,14 @@ async def test_after_redis_forgets_everything_no_old_copy_is_served(pg_engine: A
 
 
 async def test_with_redis_unreachable_catalog_reads_and_holds_still_work(pg_engine: AsyncEngine) -> None:
-    s = stack(pg_engine, Redis(dead_redis()))
-    uow = uow_factory(pg_engine, after_commit=CatalogGenerations(s.redis).moved)
+    redis = Redis(dead_redis())
+    s = stack(pg_engine, CatalogGenerations(redis))
+    uow = uow_factory(pg_engine, after_commit=s.generations.moved)
     event = await add_event(uow, capacity=5, now=FixedClock().now())
     (buyer,) = await add_buyers(uow, 1, FixedClock().now())
     held = await s.bookings.hold(HoldRequest(buyer, event.id, 2, "k"))
     assert held.status.value == "pending"
     assert (await s.catalog.get_event(event.id)).seats_available == 3
-    assert s.redis.state == "degraded" and await s.redis.ping() == "degraded"
+    assert redis.state == "degraded" and await redis.ping() == "degraded"
     page = await s.catalog.list_events(EventFilter(), limit=100)
     assert event.id in {e.id for e in page.items}
