@@ -33,7 +33,8 @@ from adapters.revocations import RedisRevocations
 from adapters.sandbox_gateway import SandboxGateway
 from adapters.security import Argon2PasswordHasher, JwtTokens
 from adapters.settings import Settings, sync_url
-from adapters.throttle import RedisThrottle
+from adapters.stripe_gateway import StripeGateway, stripe_client
+from adapters.throttle import Backoff, MemoryThrottle, RedisThrottle
 from domain import errors
 from domain.auth import AuthService
 from domain.booking import BatchedBookings, BookingService
@@ -42,7 +43,8 @@ from domain.model import BookingPolicy
 from domain.notifications import Mailer, NotificationService
 from domain.ports import Clock, LoginThrottle, PasswordHasher, PaymentGateway, Revocations, UnitOfWorkFactory
 from domain.sessions import SessionGuard
-from ingress.services import HealthCheck, Services
+from ingress.client_address import trusted_networks
+from ingress.services import HealthCheck, PaymentConfig, Services
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ class Ports:
     read_uow: UnitOfWorkFactory | None = None  # browsing, maybe from a replica (None: the primary)
     revocations: Revocations | None = None
     throttle: LoginThrottle | None = None
+    register_throttle: LoginThrottle | None = None  # None: per process (register_backoff)
 
 
 @dataclass
@@ -97,6 +100,7 @@ async def connect(settings: Settings, *, prepare: bool = True) -> Infrastructure
     # With a replica, commits made for a user remember the primary's position (read-your-writes).
     writes: UnitOfWorkFactory = router.recording(uow) if router else uow
     limits = {"account": settings.login_max_failures, "ip": settings.login_max_failures_per_ip}
+    backoff = Backoff(limits, settings.login_window_s, settings.login_backoff_base_s, settings.login_backoff_max_s)
     ports = Ports(
         settings=settings,
         uow=writes,
@@ -105,7 +109,8 @@ async def connect(settings: Settings, *, prepare: bool = True) -> Infrastructure
         hasher=Argon2PasswordHasher(),
         tokens=JwtTokens.from_settings(settings),
         revocations=RedisRevocations(redis) if redis.configured else None,
-        throttle=RedisThrottle(redis, limits=limits, window_s=settings.login_window_s),
+        throttle=RedisThrottle(redis, backoff),
+        register_throttle=RedisThrottle(redis, register_backoff(settings)),
     )
     infra = Infrastructure(ports, engine, redis, generations, router)
     if redis.configured:
@@ -146,6 +151,12 @@ async def _seed(infra: Infrastructure) -> None:
 # --- the use cases ------------------------------------------------------------------------------------------
 
 
+def register_backoff(settings: Settings) -> Backoff:
+    """Sign-ups per address: the first `register_max_per_ip` of a window are free, then the rest of it waits."""
+    window = settings.register_window_s
+    return Backoff({"register": settings.register_max_per_ip}, window, base_s=window, max_s=window)
+
+
 def auth_service(ports: Ports) -> AuthService:
     s = ports.settings
     return AuthService(
@@ -155,6 +166,7 @@ def auth_service(ports: Ports) -> AuthService:
         clock=ports.clock,
         refresh_ttl=timedelta(days=s.refresh_token_ttl_days),
         throttle=ports.throttle,
+        register_throttle=ports.register_throttle or MemoryThrottle(register_backoff(s)),
         revocations=ports.revocations,
         access_ttl=timedelta(seconds=s.access_token_ttl_s),
     )
@@ -164,10 +176,17 @@ def catalog_service(ports: Ports) -> CatalogService:
     return CatalogService(uow=ports.uow, clock=ports.clock, read_uow=ports.read_uow)
 
 
-def booking_service(ports: Ports, gateway: PaymentGateway) -> BookingService:
+def booking_service(
+    ports: Ports, gateway: PaymentGateway, *, payment_sources: frozenset[str] | None = None
+) -> BookingService:
+    """`payment_sources`: what a pay request must carry for this gateway (`payment_sources(settings)`); None: either."""
     s = ports.settings
     policy = BookingPolicy(
-        hold_minutes=s.hold_minutes, max_per_order=s.max_per_order, max_open_holds_per_user=s.max_open_holds_per_user
+        hold_minutes=s.hold_minutes,
+        max_per_order=s.max_per_order,
+        max_open_holds_per_user=s.max_open_holds_per_user,
+        max_held_seats_per_event=s.max_held_seats_per_event,
+        max_held_seats_per_user=s.max_held_seats_per_user,
     )
     return BookingService(
         uow=ports.uow,
@@ -177,6 +196,7 @@ def booking_service(ports: Ports, gateway: PaymentGateway) -> BookingService:
         policy=policy,
         settle_after=timedelta(seconds=s.settle_after_s),
         charge_wait=timedelta(seconds=s.payment_timeout_s),  # a charge still processing: wait like the call would
+        payment_sources=payment_sources,
     )
 
 
@@ -187,6 +207,32 @@ def session_guard(ports: Ports) -> SessionGuard:
 def sandbox_gateway(infra: Infrastructure) -> SandboxGateway:
     s = infra.settings
     return SandboxGateway(infra.engine, slow_delay_s=s.sandbox_slow_card_delay_s, clock=infra.ports.clock)
+
+
+def payment_gateway(infra: Infrastructure) -> PaymentGateway:
+    """The configured provider: Stripe, or the sandbox (which the settings allow in demo mode only)."""
+    s = infra.settings
+    if s.payment_provider != "stripe":
+        return sandbox_gateway(infra)
+    assert s.stripe_secret_key is not None  # the settings refuse stripe without its keys
+    secret = s.stripe_secret_key.get_secret_value()
+    client = stripe_client(secret, api_base=s.stripe_api_base, timeout_s=s.stripe_timeout_s)
+    return StripeGateway(infra.engine, client, timeout_s=s.stripe_timeout_s, clock=infra.ports.clock)
+
+
+def payment_sources(settings: Settings) -> frozenset[str]:
+    """How a buyer pays: Stripe takes the payment method its element made in the browser, the sandbox a card."""
+    return frozenset({"payment_method"}) if settings.payment_provider == "stripe" else frozenset({"card"})
+
+
+def payment_config(settings: Settings) -> PaymentConfig:
+    """What the ingress tells the web app (`GET /api/payments/config`) and how it checks Stripe's webhooks."""
+    webhook = settings.stripe_webhook_secret
+    return PaymentConfig(
+        provider=settings.payment_provider or "sandbox",
+        publishable_key=settings.stripe_publishable_key or "",
+        webhook_secret=webhook.get_secret_value() if webhook else "",
+    )
 
 
 def mailer(settings: Settings) -> Mailer:
@@ -220,4 +266,6 @@ def local_services(
         sessions=session_guard(ports),
         tokens=ports.tokens,
         demo=ports.settings.demo_mode,
+        payments=payment_config(ports.settings),
+        trusted_proxies=trusted_networks(ports.settings.trusted_proxies),
     )

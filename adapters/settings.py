@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,11 +31,20 @@ class Settings(BaseSettings):
 
     login_max_failures: int = 5  # per account, per window: then 429 until the window ends
     login_max_failures_per_ip: int = 50
-    login_window_s: float = 300
+    login_window_s: float = 300  # a key's failures are counted this long from its first one
+    login_backoff_base_s: float = 1.0  # past the limit, each failure waits this long, doubling...
+    login_backoff_max_s: float = 60.0  # ... up to this
+    register_max_per_ip: int = 20  # sign-ups from one address per window (the benchmarks raise it)
+    register_window_s: float = 3600
+    # Proxies whose X-Forwarded-For names the client, as addresses or networks: '["127.0.0.1", "10.0.0.0/8"]'.
+    # None by default: the direct peer is the client, and the header is ignored.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     hold_minutes: float = 10
     max_per_order: int = 10
     max_open_holds_per_user: int = 5
+    max_held_seats_per_event: int = 10  # unpaid seats one buyer may hold for one event, over all their holds
+    max_held_seats_per_user: int = 20  # ... and over every event
 
     # register and login hash a password (argon2): in a sign-up surge they queue behind each other on the CPU, and
     # at 2 s every try timed out while its hash still ran (Locust, 200 users: 1,368 register 504s, no one got in)
@@ -49,6 +59,16 @@ class Settings(BaseSettings):
     settle_after_s: float = 45.0
     db_pool_size: int = 10
 
+    # Payments: the sandbox (demo mode only) or Stripe. Outside demo mode a real provider must be configured.
+    payment_provider: Literal["sandbox", "stripe"] | None = Field(
+        None, description="sandbox | stripe; unset means the sandbox in demo mode and refuses to start outside it"
+    )
+    stripe_secret_key: SecretStr | None = None  # sk_live_… / sk_test_…: the Payment deployment's calls
+    stripe_publishable_key: str | None = None  # pk_…: the web app's card element
+    stripe_webhook_secret: SecretStr | None = None  # whsec_…: verifies POST /api/payments/stripe/webhook
+    stripe_api_base: str | None = None  # another Stripe-compatible server (tests); unset means api.stripe.com
+    stripe_timeout_s: float = 4.0  # a charge Stripe has not answered by then is `processing`: settle decides it
+
     @model_validator(mode="after")
     def _refuse_placeholder_outside_demo(self) -> Settings:
         placeholder = self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
@@ -60,6 +80,27 @@ class Settings(BaseSettings):
         if not placeholder and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("EVENTBOOK_SECRET_KEY must be at least 32 characters.")
         self.var_dir = self.var_dir.resolve()
+        return self
+
+    @model_validator(mode="after")
+    def _require_real_payments_outside_demo(self) -> Settings:
+        provider = self.payment_provider or ("sandbox" if self.demo_mode else None)
+        if provider is None:
+            raise ValueError("EVENTBOOK_PAYMENT_PROVIDER must be set outside demo mode (stripe).")
+        if provider == "sandbox" and not self.demo_mode:
+            raise ValueError(
+                "The sandbox gateway accepts any valid card number for free: outside demo mode set "
+                "EVENTBOOK_PAYMENT_PROVIDER=stripe with its keys."
+            )
+        if provider == "stripe":
+            missing = [
+                f"EVENTBOOK_{name.upper()}"
+                for name in ("stripe_secret_key", "stripe_publishable_key", "stripe_webhook_secret")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"EVENTBOOK_PAYMENT_PROVIDER=stripe needs {', '.join(missing)}.")
+        self.payment_provider = provider
         return self
 
     @property

@@ -14,8 +14,8 @@ class AuthDeployment(ServiceDeployment):
         self.service = auth_service((await self._open()).ports)
 
     @returns_domain_errors
-    async def register(self, *, email: str, password: str, name: str) -> User:
-        return await self.service.register(email=email, password=password, name=name)
+    async def register(self, *, email: str, password: str, name: str, client_ip: str | None = None) -> User:
+        return await self.service.register(email=email, password=password, name=name, client_ip=client_ip)
 
     @returns_domain_errors
     async def login(self, *, email: str, password: str, client_ip: str | None = None) -> Tokens:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from ray.serve.handle import DeploymentHandle
 
 from adapters.background import settle_forever
-from adapters.bootstrap import booking_service
+from adapters.bootstrap import booking_service, payment_sources
 from deployments import metrics
 from deployments.base import ServiceDeployment, reads
 from deployments.calls import call, returns_domain_errors
@@ -27,7 +27,8 @@ class BookingDeployment(ServiceDeployment):
     async def __init__(self, payment: DeploymentHandle) -> None:  # type: ignore[misc]
         infra = await self._open()
         self.payment = payment
-        self.service = booking_service(infra.ports, PaymentClient(payment, infra.settings.payment_timeout_s))
+        gateway = PaymentClient(payment, infra.settings.payment_timeout_s)
+        self.service = booking_service(infra.ports, gateway, payment_sources=payment_sources(infra.settings))
         interval = infra.settings.reaper_interval_s
         self._loop = asyncio.get_running_loop().create_task(
             settle_forever(self.service.settlement, interval, metrics.holds_expired)
@@ -55,6 +56,10 @@ class BookingDeployment(ServiceDeployment):
     @returns_domain_errors
     async def cancel(self, principal: Principal, *, booking_id: str) -> Booking:
         return await self.service.cancel(principal, booking_id=booking_id)
+
+    @returns_domain_errors
+    async def payment_reported(self, *, report_id: str, charge_key: str) -> bool:
+        return await self.service.payment_reported(report_id=report_id, charge_key=charge_key)
 
     @reads
     @returns_domain_errors

@@ -41,9 +41,15 @@ class AuthClient:
     def __init__(self, handle: DeploymentHandle, timeout_s: float) -> None:
         self._handle, self._timeout_s = handle, timeout_s
 
-    async def register(self, *, email: str, password: str, name: str) -> User:
+    async def register(self, *, email: str, password: str, name: str, client_ip: str | None = None) -> User:
         return await call(
-            self._handle, AuthDeployment.register, self._timeout_s, email=email, password=password, name=name
+            self._handle,
+            AuthDeployment.register,
+            self._timeout_s,
+            email=email,
+            password=password,
+            name=name,
+            client_ip=client_ip,
         )
 
     async def login(self, *, email: str, password: str, client_ip: str | None = None) -> Tokens:
@@ -143,6 +149,10 @@ class BookingClient:
 
     async def cancel(self, principal: Principal, *, booking_id: str) -> Booking:
         return await call(self._handle, BookingDeployment.cancel, self._timeout_s, principal, booking_id=booking_id)
+
+    async def payment_reported(self, *, report_id: str, charge_key: str) -> bool:
+        method = BookingDeployment.payment_reported
+        return await call(self._handle, method, self._timeout_s, report_id=report_id, charge_key=charge_key)
 
     async def get(self, principal: Principal, *, booking_id: str) -> Booking:
         return await call(self._handle, BookingDeployment.get, self._timeout_s, principal, booking_id=booking_id)

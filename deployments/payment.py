@@ -6,15 +6,16 @@ from collections.abc import Sequence
 
 from ray.serve.handle import DeploymentHandle
 
-from adapters.bootstrap import sandbox_gateway
+from adapters.bootstrap import payment_gateway
 from deployments.base import ServiceDeployment
 from deployments.calls import call, returns_domain_errors
 from domain.payments import ChargeRequest, ChargeResult
+from domain.ports import PaymentGateway
 
 
 class PaymentDeployment(ServiceDeployment):
     async def __init__(self) -> None:  # type: ignore[misc]  # Serve supports async constructors
-        self.gateway = sandbox_gateway(await self._open())
+        self.gateway: PaymentGateway = payment_gateway(await self._open())  # Stripe, or the sandbox in demo mode
 
     @returns_domain_errors
     async def charge_many(self, charges: Sequence[ChargeRequest]) -> list[ChargeResult]:

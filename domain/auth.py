@@ -50,6 +50,7 @@ class AuthService:
         clock: Clock,
         refresh_ttl: timedelta = timedelta(days=14),
         throttle: LoginThrottle | None = None,
+        register_throttle: LoginThrottle | None = None,
         revocations: Revocations | None = None,
         access_ttl: timedelta = timedelta(minutes=15),
     ) -> None:
@@ -60,10 +61,13 @@ class AuthService:
         self._refresh_ttl = refresh_ttl
         self._decoy: str | None = None
         self._throttle = throttle
+        self._register_throttle = register_throttle
         self._revocations = revocations
         self._access_ttl = access_ttl
 
-    async def register(self, *, email: str, password: str, name: str, role: Role = Role.CUSTOMER) -> User:
+    async def register(
+        self, *, email: str, password: str, name: str, role: Role = Role.CUSTOMER, client_ip: str | None = None
+    ) -> User:
         email = normalise_email(email)
         problems = {}
         if not _EMAIL.match(email) or len(email) > 254:
@@ -74,6 +78,7 @@ class AuthService:
             problems["name"] = "Required."
         if problems:
             raise errors.ValidationFailed("Some fields are not valid.", fields=problems)
+        await self._count_sign_up(client_ip)
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
         user = User(new_id(), email, name.strip(), role, password_hash, self._clock.now())
         async with self._uow() as uow:
@@ -82,6 +87,16 @@ class AuthService:
             await uow.users.add(user)  # a unique index on the e-mail settles a race as EmailTaken
             await uow.commit()
         return user
+
+    async def _count_sign_up(self, client_ip: str | None) -> None:
+        """Sign-ups per address are limited (bots making accounts at will); each one that gets to the hash counts."""
+        if self._register_throttle is None or client_ip is None:
+            return
+        keys = [f"register:{client_ip}"]
+        if wait := await self._register_throttle.retry_after(keys):
+            message = "Too many sign-ups from this address; try again later."
+            raise errors.RateLimited(message, retry_after=math.ceil(wait))
+        await self._register_throttle.failed(keys)
 
     async def login(self, *, email: str, password: str, client_ip: str | None = None) -> Tokens:
         email = normalise_email(email)

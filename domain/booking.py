@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,9 +15,12 @@ from domain.holding import Answer, HoldRequest, Holds
 from domain.model import Booking, BookingPolicy, BookingStatus, Event
 from domain.pagination import Page, Position, check_limit, decode_cursor, encode_cursor
 from domain.paying import Answer as PayAnswer
-from domain.paying import Payments, PayRequest
+from domain.paying import Payments, PayRequest, booking_of
 from domain.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from domain.settlement import Settlement
+
+log = logging.getLogger(__name__)
+PAYMENT_REPORTS = "payment-reports"  # the inbox's consumer name for the provider's reports (webhook events)
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class BookingService:
         read_uow: UnitOfWorkFactory | None = None,
         settle_after: timedelta = timedelta(seconds=10),
         charge_wait: timedelta = timedelta(0),
+        payment_sources: frozenset[str] | None = None,
     ) -> None:
         self._uow = uow
         self._read_uow = read_uow or uow
@@ -43,7 +49,12 @@ class BookingService:
         self.settlement = Settlement(uow=uow, gateway=gateway, clock=clock, settle_after=settle_after)
         self.holds = Holds(uow=uow, clock=clock, policy=self.policy)
         self.payments = Payments(
-            uow=uow, gateway=gateway, clock=clock, settlement=self.settlement, charge_wait=charge_wait
+            uow=uow,
+            gateway=gateway,
+            clock=clock,
+            settlement=self.settlement,
+            charge_wait=charge_wait,
+            sources=payment_sources,
         )
 
     async def hold(self, request: HoldRequest) -> Booking:
@@ -91,6 +102,21 @@ class BookingService:
                 return booking
             return await self.settlement.finish_cancellation(booking_id)
         raise errors.PaymentInProgress()
+
+    async def payment_reported(self, *, report_id: str, charge_key: str) -> bool:
+        """The payment provider reported that a charge ended (a webhook): settle it now rather than at the
+        reconciler's next round. Once per report: False for a redelivery. A settlement that fails here (the
+        provider is slow) is left to the reconciler."""
+        message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"payment-report:{report_id}"))
+        async with self._uow() as uow:
+            fresh = await uow.inbox.claim(PAYMENT_REPORTS, message_id, self._clock.now())
+            await uow.commit()
+        if fresh:
+            try:
+                await self.settlement.settle_charge(booking_of(charge_key))
+            except errors.DomainError as error:
+                log.warning("reported charge %s left to the reconciler: %s", charge_key, error.code)
+        return fresh
 
     async def get(self, principal: Principal, *, booking_id: str) -> Booking:
         async with self._read_uow(autocommit=True) as uow:
@@ -148,6 +174,9 @@ class BatchedBookings:
 
     async def cancel(self, principal: Principal, *, booking_id: str) -> Booking:
         return await self.service.cancel(principal, booking_id=booking_id)
+
+    async def payment_reported(self, *, report_id: str, charge_key: str) -> bool:
+        return await self.service.payment_reported(report_id=report_id, charge_key=charge_key)
 
     async def get(self, principal: Principal, *, booking_id: str) -> Booking:
         return await self.service.get(principal, booking_id=booking_id)

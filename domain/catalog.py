@@ -30,6 +30,8 @@ class EventDraft:
     price_cents: int
     currency: str
     status: EventStatus = EventStatus.PUBLISHED
+    sale_starts_at: datetime | None = None
+    max_per_buyer: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,12 @@ def _check(event: Event) -> None:
         problems["starts_at"] = "Times need a time zone."
     elif event.ends_at <= event.starts_at:
         problems["ends_at"] = "Must be after starts_at."
+    elif event.sale_starts_at is not None and event.sale_starts_at.tzinfo is None:
+        problems["sale_starts_at"] = "Times need a time zone."
+    elif event.sale_starts_at is not None and event.sale_starts_at >= event.ends_at:
+        problems["sale_starts_at"] = "Must be before ends_at."
+    if event.max_per_buyer is not None and not 1 <= event.max_per_buyer <= MAX_CAPACITY:
+        problems["max_per_buyer"] = f"Between 1 and {MAX_CAPACITY}, or null for no limit."
     if problems:
         raise errors.ValidationFailed("Some fields are not valid.", fields=problems)
 
@@ -131,6 +139,10 @@ class CatalogService:
                         event.publish(self._clock.now())
                 elif name == "status":
                     event.status = EventStatus(value)
+                elif name == "currency" and str(value).upper() != event.currency:
+                    if await uow.bookings.ids_for_event(event_id, ("pending", "confirmed", "cancelled")):
+                        raise errors.CurrencyLocked()
+                    event.currency = str(value)
                 else:
                     setattr(event, name, value)
             event.currency = event.currency.upper()

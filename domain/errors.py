@@ -107,6 +107,11 @@ class EventNotOnSale(Conflict):
     default_message = "This event is not on sale."
 
 
+class PurchaseLimitReached(Conflict):
+    code = "purchase_limit_reached"
+    default_message = "You have as many seats of this event as one buyer may have."
+
+
 class BookingNotPending(Conflict):
     code = "booking_not_pending"
     default_message = "This booking is not pending."
@@ -130,6 +135,11 @@ class PaymentInProgress(Conflict):
 class CapacityBelowSold(Conflict):
     code = "capacity_below_sold"
     default_message = "Capacity cannot drop below the seats already sold or held."
+
+
+class CurrencyLocked(Conflict):
+    code = "currency_locked"
+    default_message = "The currency cannot change once seats are held or sold: they were priced in it."
 
 
 class EventCancelled(Conflict):

@@ -4,6 +4,10 @@ Concurrent holds for one event share one snapshot read and one write: one seat U
 the holds and their keys. Seats go in arrival order: each request takes what it asks for if it still fits in
 what the requests before it left, else it is refused `sold_out` with the seats left at its turn. Every request
 keeps its own idempotency key and its own answer.
+
+An event with a purchase limit per buyer (`max_per_buyer`) decides on what its buyers already hold or own, which
+the seat UPDATE cannot check: its batches take the event's row lock first, in one transaction each, so two holds
+racing for the last seats a buyer may have never both land. Events without a limit never wait on that lock.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ def plan_holds(
     event = snapshot.event
     left = event.seats_available if event is not None else 0
     new_holds: Counter[str] = Counter()
+    new_seats: Counter[str] = Counter()  # seats this batch holds for each buyer (all on this event)
     first: dict[tuple[str, str], tuple[str, int]] = {}  # a key repeated within the batch answers like its first use
     for request in requests:
         if request.key in first:
@@ -85,6 +90,13 @@ def plan_holds(
                 raise errors.RateLimited(
                     f"At most {policy.max_open_holds_per_user} unpaid holds at a time.", retry_after=60
                 )
+            _check_held_seats(request, snapshot, new_seats, policy)
+            yours = event.seats_left_for(snapshot.owned.get(request.user_id, 0) + new_seats[request.user_id])
+            if yours is not None and request.quantity > yours:
+                raise errors.PurchaseLimitReached(
+                    f"One buyer may have {event.max_per_buyer} seats of this event; {yours} more for you.",
+                    seats_left_for_you=yours,
+                )
             if request.quantity > left:
                 raise errors.SoldOut(f"Only {left} seats are left for this event.", seats_available=left)
         except errors.DomainError as refusal:
@@ -105,11 +117,30 @@ def plan_holds(
         )
         left -= request.quantity
         new_holds[request.user_id] += 1
+        new_seats[request.user_id] += request.quantity
         plan.seats += request.quantity
         plan.holds.append(hold)
         plan.answers.append(hold)
         plan.keys.append(_key(request, idempotency.success(booking_record(hold)), now))
     return plan
+
+
+def _check_held_seats(
+    request: HoldRequest, snapshot: SaleSnapshot, new_seats: Counter[str], policy: BookingPolicy
+) -> None:
+    """A buyer's unpaid seats stay under the caps, this event's and all events': no hoarding through many holds."""
+    overall, here = snapshot.held_seats.get(request.user_id, (0, 0))
+    batch = new_seats[request.user_id]
+    if here + batch + request.quantity > policy.max_held_seats_per_event:
+        raise errors.RateLimited(
+            f"At most {policy.max_held_seats_per_event} unpaid seats for one event; pay or cancel a hold first.",
+            retry_after=60,
+        )
+    if overall + batch + request.quantity > policy.max_held_seats_per_user:
+        raise errors.RateLimited(
+            f"At most {policy.max_held_seats_per_user} unpaid seats at a time; pay or cancel a hold first.",
+            retry_after=60,
+        )
 
 
 def _key(request: HoldRequest, outcome: dict[str, object], now: datetime) -> StoredKey:
@@ -162,10 +193,17 @@ class Holds:
         event_id = requests[0].event_id
         keys = list(dict.fromkeys(r.key for r in requests))
         users = list(dict.fromkeys(r.user_id for r in requests))
+        locked = False
         for _ in range(ATTEMPTS):
             now = self._clock.now()
-            async with self._uow(autocommit=True) as uow:
+            async with self._uow(autocommit=not locked) as uow:
+                if locked:  # batches for the event take turns: no other can change what this one decides on
+                    await uow.events.get_for_update(event_id)
                 snapshot = await uow.bookings.sale_snapshot(event_id, keys, users, now)
+                if not locked and snapshot.event is not None and snapshot.event.max_per_buyer is not None:
+                    # A purchase limit rests on the buyers' other bookings, which the seat guard cannot see.
+                    locked = True
+                    continue
                 plan = plan_holds(requests, snapshot, self.policy, now)
                 if not plan.keys:  # replays and transient refusals only: nothing to write
                     return plan.answers

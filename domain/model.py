@@ -59,6 +59,8 @@ class Event(RecordsMessages):
     currency: str
     status: EventStatus
     created_at: datetime
+    sale_starts_at: datetime | None = None  # None: on sale now
+    max_per_buyer: int | None = None  # seats one buyer may hold or own, over all their bookings; None: no limit
     messages: list[Message] = field(default_factory=list, repr=False, compare=False)
 
     def publish(self, now: datetime) -> None:
@@ -92,6 +94,13 @@ class Event(RecordsMessages):
             raise errors.EventCancelled()
         if self.status is not EventStatus.PUBLISHED or self.ends_at <= now:
             raise errors.EventNotOnSale()
+        if self.sale_starts_at is not None and now < self.sale_starts_at:
+            when = self.sale_starts_at.isoformat().replace("+00:00", "Z")
+            raise errors.EventNotOnSale(f"The sale opens at {when}.", sale_starts_at=when)
+
+    def seats_left_for(self, owned: int) -> int | None:
+        """How many more seats a buyer who holds or owns `owned` may take; None without a limit."""
+        return None if self.max_per_buyer is None else max(0, self.max_per_buyer - owned)
 
 
 @dataclass
@@ -188,6 +197,8 @@ class BookingPolicy:
     hold_minutes: float = 10
     max_per_order: int = 10
     max_open_holds_per_user: int = 5
+    max_held_seats_per_event: int = 10  # seats one buyer may hold unpaid for one event, over all their holds
+    max_held_seats_per_user: int = 20  # ... and over every event
 
     @property
     def hold_for(self) -> timedelta:

@@ -18,7 +18,7 @@ from domain import errors, idempotency
 from domain.accounts import Principal
 from domain.model import Booking
 from domain.payment_outcomes import Outcomes
-from domain.payments import Card, ChargeRequest, ChargeResult
+from domain.payments import Card, ChargeRequest, ChargeResult, check_source
 from domain.ports import ChargeClaim, ChargeEnd, Clock, IdempotencyRecord, PaymentGateway, UnitOfWorkFactory
 from domain.records import booking_from_record
 from domain.settlement import Settlement
@@ -37,12 +37,18 @@ class PayRequest:
     exp_year: int
     cvc: str
     idempotency_key: str
+    payment_method: str = ""  # instead of the card: what the provider's element collected (Stripe's `pm_…`)
 
     @property
     def request_hash(self) -> str:
         # The card enters the fingerprint only as a 32-bit digest: tells two cards apart, useless to recover one.
         digest = hashlib.sha256(f"{self.idempotency_key}:{self.card_number}:{self.cvc}".encode()).hexdigest()[:8]
-        body = {"booking_id": self.booking_id, "card": [digest, self.card_number[-4:], self.exp_month, self.exp_year]}
+        body: dict[str, object] = {
+            "booking_id": self.booking_id,
+            "card": [digest, self.card_number[-4:], self.exp_month, self.exp_year],
+        }
+        if self.payment_method:
+            body["payment_method"] = self.payment_method
         return idempotency.fingerprint("pay", body)
 
     @property
@@ -55,7 +61,7 @@ class PayRequest:
 class _Payment:
     principal: Principal
     request: PayRequest
-    card: Card
+    card: Card | None  # None when paid with a provider's payment method
 
     @property
     def key(self) -> tuple[str, str]:
@@ -71,12 +77,14 @@ class Payments:
         clock: Clock,
         settlement: Settlement,
         charge_wait: timedelta = timedelta(seconds=5),
+        sources: frozenset[str] | None = None,
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
         self._outcomes = Outcomes(uow=uow, gateway=gateway, settlement=settlement)
         self._charge_wait = charge_wait  # how long a request waits for a charge the gateway still processes
+        self._sources = sources  # what the gateway takes: "card", "payment_method" (None: either)
 
     async def pay(self, principal: Principal, request: PayRequest) -> Booking:
         (answer,) = await self.pay_many([(principal, request)])
@@ -92,9 +100,10 @@ class Payments:
         for i, (principal, request) in enumerate(items):
             try:
                 idempotency.check_key(request.idempotency_key)
-                card = Card.parse(
+                check_source(request.payment_method, self._sources, card_number=request.card_number)
+                card = None if request.payment_method else Card.parse(
                     request.card_number, request.exp_month, request.exp_year, request.cvc, now=self._clock.now()
-                )
+                )  # fmt: skip
             except errors.DomainError as error:
                 answers[i] = error
                 continue
@@ -151,7 +160,10 @@ class Payments:
         return again
 
     async def _charge(self, started: dict[int, tuple[_Payment, Booking]]) -> dict[int, Answer]:
-        charges = [ChargeRequest(p.request.charge_key, b.amount_cents, b.currency, p.card) for p, b in started.values()]
+        charges = [
+            ChargeRequest(p.request.charge_key, b.amount_cents, b.currency, p.card, p.request.payment_method)
+            for p, b in started.values()
+        ]
         keys = [p.key for p, _ in started.values()]
         try:
             results = await self._gateway.charge_many(charges)
@@ -176,6 +188,11 @@ class Payments:
             await asyncio.sleep(POLL_S)
             result = await self._gateway.settle(result.key)
         return result
+
+
+def booking_of(charge_key: str) -> str:
+    """The booking a gateway key belongs to (`PayRequest.charge_key`)."""
+    return charge_key.rsplit(":", 1)[0]
 
 
 def _replay(prior: IdempotencyRecord, request_hash: str) -> Answer:

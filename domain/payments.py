@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -72,9 +73,28 @@ class ChargeResult:
 
 @dataclass(frozen=True)
 class ChargeRequest:
-    """One charge of a batch: the gateway's key, what to charge, the card."""
+    """One charge of a batch: the gateway's key, what to charge, and with what: the card (the sandbox) or the
+    payment method the provider's element made in the browser (`pm_…` with Stripe: the platform never sees the card)."""
 
     key: str
     amount_cents: int
     currency: str
-    card: Card
+    card: Card | None
+    payment_method: str = ""
+
+
+PAYMENT_METHOD = re.compile(r"^pm_[A-Za-z0-9_]{1,200}$")
+
+
+def check_source(payment_method: str, accepted: frozenset[str] | None, *, card_number: str = "") -> None:
+    """Refuse a way to pay the configured gateway does not take (`card` or `payment_method`; None: either)."""
+    kind = "payment_method" if payment_method else "card"
+    if payment_method and card_number:
+        raise errors.ValidationFailed("A card or a payment method, not both.", fields={"payment_method": "Either."})
+    if payment_method and not PAYMENT_METHOD.match(payment_method):
+        raise errors.ValidationFailed("Not a valid payment method.", fields={"payment_method": "Not a valid id."})
+    if accepted is not None and kind not in accepted:
+        wanted = next(iter(sorted(accepted)))
+        raise errors.ValidationFailed(
+            f"This platform takes a {wanted.replace('_', ' ')}.", fields={wanted: "Required by the payment provider."}
+        )

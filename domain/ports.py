@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -51,6 +51,8 @@ class SaleSnapshot:
     event: Event | None
     priors: dict[tuple[str, str], IdempotencyRecord]  # by (user_id, key)
     open_holds: dict[str, int]  # by user_id: pending holds not yet expired
+    held_seats: dict[str, tuple[int, int]] = field(default_factory=dict)  # by user_id: their seats (all, this event)
+    owned: dict[str, int] = field(default_factory=dict)  # with a purchase limit: seats held or bought here, by user
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,8 @@ class BookingRepository(Protocol):
         self, event: Event | None, seats: int, holds: Sequence[Booking], keys: Sequence[StoredKey], now: datetime
     ) -> bool:
         """In one atomic step: take `seats` from the event, add the holds, store the keys. False, with nothing
-        written, when the event is no longer as `event` says (fewer seats, another price, not on sale) or a key is
-        stored already. With no holds, only the keys are stored (refusals to remember)."""
+        written, when the event is no longer as `event` says (fewer seats, another price or purchase limit, not on
+        sale) or a key is stored already. With no holds, only the keys are stored (refusals to remember)."""
         ...
 
     async def start_charges(self, claims: Sequence[ChargeClaim]) -> list[ChargeStart]:

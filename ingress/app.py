@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from ingress import frontend, routes_auth, routes_bookings, routes_events, routes_health
+from ingress import frontend, routes_auth, routes_bookings, routes_events, routes_health, routes_payments
 from ingress.errors import install_error_handlers
+from ingress.http_guards import install_http_guards
+from ingress.http_limits import HttpLimits
 
 DESCRIPTION = """Event booking platform. Every error answers `{"error": {"code", "message", "details"}}`.
 
@@ -19,13 +21,16 @@ def build_app() -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
-        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
+        docs_url=None,  # served by install_http_guards, from this app's own copy of Swagger UI
         redoc_url=None,
+        # No trailing-slash redirects: they were built from the Host header, which the client chooses.
+        redirect_slashes=False,
     )
-    for module in (routes_auth, routes_events, routes_bookings, routes_health, frontend):
+    for module in (routes_auth, routes_events, routes_bookings, routes_payments, routes_health, frontend):
         app.include_router(module.router)
     install_error_handlers(app)
+    app.add_middleware(HttpLimits)  # an over-long target or header set: the contract's JSON, not a server's page
+    install_http_guards(app)  # after HttpLimits: its security headers wrap HttpLimits' refusals too
     dist = frontend.frontend_dist()
     if dist is not None:  # the built web app at `/` (`make frontend`)
         frontend.mount_frontend(app, dist)

@@ -39,8 +39,8 @@ async def current_principal(request: Request, credentials: Credentials) -> Princ
         raise errors.Unauthenticated("A bearer token is required.")
     services = await get_services(request)
     principal = services.tokens.decode_access(credentials.credentials)
-    await services.sessions.ensure_active(principal)  # a logout stops the very next request
-    return principal
+    # a logout stops the very next request; the role is the account's, not the token's claim
+    return await services.sessions.ensure_active(principal)
 
 
 async def optional_principal(request: Request, credentials: Credentials) -> Principal | None:

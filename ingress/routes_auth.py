@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
+from ingress.client_address import client_address
 from ingress.deps import CurrentPrincipal, ServicesDep, TokenPrincipal
 from ingress.errors import error_responses
 from ingress.schemas import LoginRequest, LogoutRequest, RefreshRequest, TokenPair, UserCreate, UserRead
@@ -26,14 +27,17 @@ def token_pair(tokens: Any) -> dict[str, Any]:
     response_model=UserRead,
     responses=error_responses(*COMMON, 409, 429),
 )
-async def register(body: UserCreate, services: ServicesDep) -> dict[str, Any]:
-    return user_view(await services.auth.register(email=body.email, password=body.password, name=body.name))
+async def register(body: UserCreate, services: ServicesDep, request: Request) -> dict[str, Any]:
+    client_ip = client_address(request, services.trusted_proxies)
+    return user_view(
+        await services.auth.register(email=body.email, password=body.password, name=body.name, client_ip=client_ip)
+    )
 
 
 @router.post("/login", response_model=TokenPair, responses=error_responses(*COMMON, 401, 429))
 async def login(body: LoginRequest, services: ServicesDep, request: Request) -> dict[str, Any]:
-    # The direct peer's address, not X-Forwarded-For: a client could forge that header to dodge the throttle.
-    client_ip = request.client.host if request.client else None
+    # X-Forwarded-For only from a configured trusted proxy: a client could forge that header to dodge the throttle.
+    client_ip = client_address(request, services.trusted_proxies)
     tokens = await services.auth.login(email=body.email, password=body.password, client_ip=client_ip)
     return token_pair(tokens)
 

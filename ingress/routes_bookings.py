@@ -39,8 +39,9 @@ async def hold(
 async def pay(
     id: ResourceId, body: PaymentCreate, services: ServicesDep, principal: CurrentPrincipal, key: IdempotencyKey
 ) -> dict[str, Any]:
-    """Charge the card and confirm the booking; 402 when declined (the booking stays pending)."""
-    request = PayRequest(booking_id=id, idempotency_key=key, **body.model_dump())
+    """Charge the card (or Stripe's `payment_method`) and confirm the booking; 402 when declined (it stays pending)."""
+    card = (body.card_number or "", body.exp_month or 0, body.exp_year or 0, body.cvc or "")
+    request = PayRequest(id, *card, key, body.payment_method or "")
     return booking_view(await services.booking.pay(principal, request))
 
 

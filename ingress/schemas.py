@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema
+
+from domain.times import to_utc
 
 # Strings reach the database: refuse NUL, which PostgreSQL cannot store.
 NO_NUL = r"^[^\x00]*$"
@@ -26,14 +28,17 @@ ISO_DATETIME = (
 
 
 def parse_time(value: Any) -> Any:
-    """ISO-8601 only (pydantic alone would also take a number as a Unix time); without a zone, UTC."""
+    """ISO-8601 only (pydantic alone would also take a number as a Unix time); without a zone, UTC.
+
+    The answer is in UTC, and one the database can keep (domain/times.py): 9999-12-31T23:59:59-23:59 is year 10000
+    in UTC, a 422."""
     if isinstance(value, datetime):
         at = value
     elif isinstance(value, str) and re.fullmatch(ISO_DATETIME, value):
         at = datetime.fromisoformat(value.upper().replace(" ", "T"))
     else:
         raise ValueError("An ISO-8601 date and time, such as 2030-05-01T20:00:00Z.")
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    return to_utc(at)  # its OutOfRange is a ValueError: pydantic's 422
 
 
 UtcDatetime = Annotated[
@@ -51,6 +56,8 @@ MAX_CAPACITY = 1_000_000
 
 
 class Request(BaseModel):
+    """A request body: no unknown fields; its numbers are strict JSON integers (`Strict()`: "2", true, 2.0 are 422)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -89,6 +96,10 @@ class TokenPair(BaseModel):
 
 
 # Catalog
+MaxPerBuyer = Annotated[int, Strict(), Field(ge=1, le=MAX_CAPACITY)]
+NULLABLE_RULES = ("sale_starts_at", "max_per_buyer")  # on PATCH, null means "none" for these, not "unchanged"
+
+
 class EventCreate(Request):
     title: Annotated[str, text(200, 1)]
     description: Annotated[str, text(10_000)] = ""
@@ -96,10 +107,12 @@ class EventCreate(Request):
     venue: Annotated[str, text(200)] = ""
     starts_at: UtcDatetime
     ends_at: UtcDatetime
-    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
-    price_cents: Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS)]
+    capacity: Annotated[int, Strict(), Field(ge=1, le=MAX_CAPACITY)]
+    price_cents: Annotated[int, Strict(), Field(ge=0, le=MAX_PRICE_CENTS)]
     currency: Currency
     status: Literal["draft", "published"] = "published"
+    sale_starts_at: UtcDatetime | None = Field(None, description="When holds open; null: on sale now.")
+    max_per_buyer: MaxPerBuyer | None = Field(None, description="Seats one buyer may hold or own; null: no limit.")
 
 
 class EventUpdate(Request):
@@ -111,13 +124,17 @@ class EventUpdate(Request):
     venue: Annotated[str, text(200)] | None = None
     starts_at: UtcDatetime | None = None
     ends_at: UtcDatetime | None = None
-    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None = None
-    price_cents: Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS)] | None = None
+    capacity: Annotated[int, Strict(), Field(ge=1, le=MAX_CAPACITY)] | None = None
+    price_cents: Annotated[int, Strict(), Field(ge=0, le=MAX_PRICE_CENTS)] | None = None
     currency: Currency | None = None
     status: Literal["draft", "published"] | None = None
+    sale_starts_at: UtcDatetime | None = Field(None, description="null: on sale now.")
+    max_per_buyer: MaxPerBuyer | None = Field(None, description="null: no limit.")
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True, exclude_none=True)
+        given = self.model_dump(exclude_unset=True)
+        cleared = {name: None for name in NULLABLE_RULES if name in given and given[name] is None}  # null clears
+        return self.model_dump(exclude_unset=True, exclude_none=True) | cleared
 
 
 class EventRead(BaseModel):
@@ -134,6 +151,8 @@ class EventRead(BaseModel):
     currency: str
     status: EventStatus
     organizer_id: str
+    sale_starts_at: datetime | None = None
+    max_per_buyer: int | None = None
 
 
 class EventPage(BaseModel):
@@ -155,14 +174,18 @@ class OrganizerEventPage(BaseModel):
 # Bookings
 class BookingCreate(Request):
     event_id: Id
-    quantity: Annotated[int, Field(ge=1, description="At most the per-order maximum (10 by default).")]
+    quantity: Annotated[int, Strict(), Field(ge=1, description="At most the per-order maximum (10 by default).")]
 
 
 class PaymentCreate(Request):
-    card_number: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9 -]+$")]
-    exp_month: Annotated[int, Field(ge=1, le=12)]
-    exp_year: Annotated[int, Field(ge=2000, le=9999)]
-    cvc: Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")]
+    """The card (the sandbox, demo mode) or, with Stripe, the `payment_method` its card element made in the browser:
+    `GET /api/payments/config` says which. The other form is refused with 422."""
+
+    card_number: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9 -]+$")] | None = None
+    exp_month: Annotated[int, Strict(), Field(ge=1, le=12)] | None = None
+    exp_year: Annotated[int, Strict(), Field(ge=2000, le=9999)] | None = None
+    cvc: Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")] | None = None
+    payment_method: Annotated[str, StringConstraints(pattern=r"^pm_[A-Za-z0-9_]{1,200}$")] | None = None
 
 
 class PaymentRead(BaseModel):

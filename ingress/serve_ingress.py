@@ -10,12 +10,13 @@ from fastapi import FastAPI
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from adapters.bootstrap import connect, session_guard
+from adapters.bootstrap import connect, payment_config, session_guard
 from adapters.local_catalog import LocalCatalog
 from adapters.settings import get_settings
 from deployments.base import count_round_trips
 from deployments.clients import AuthClient, BookingClient, CatalogClient, MessagingClient
 from ingress.app import build_app
+from ingress.client_address import trusted_networks
 from ingress.route_metrics import RouteMetrics
 from ingress.services import CatalogApi, HealthCheck, Services
 
@@ -46,6 +47,8 @@ class ApiDeployment:
             sessions=session_guard(infra.ports),
             tokens=infra.ports.tokens,
             demo=settings.demo_mode,
+            payments=payment_config(settings),
+            trusted_proxies=trusted_networks(settings.trusted_proxies),
         )
 
     def __serve_build_asgi_app__(self) -> FastAPI:

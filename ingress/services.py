@@ -6,7 +6,7 @@ checked like any other call."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from domain.accounts import Principal, User
@@ -19,12 +19,13 @@ from domain.pagination import Page
 from domain.paying import PayRequest
 from domain.ports import EventFilter
 from domain.sessions import SessionGuard
+from ingress.client_address import Network
 
 TARGETS = ("auth", "catalog", "booking", "messaging")  # the services /health asks
 
 
 class AuthApi(Protocol):
-    async def register(self, *, email: str, password: str, name: str) -> User: ...
+    async def register(self, *, email: str, password: str, name: str, client_ip: str | None = None) -> User: ...
     async def login(self, *, email: str, password: str, client_ip: str | None = None) -> Tokens: ...
     async def refresh(self, *, refresh_token: str) -> Tokens: ...
     async def logout(self, *, principal: Principal | None = None, refresh_token: str | None = None) -> None: ...
@@ -49,6 +50,7 @@ class BookingApi(Protocol):
     async def hold(self, request: HoldRequest) -> Booking: ...
     async def pay(self, principal: Principal, request: PayRequest) -> Booking: ...
     async def cancel(self, principal: Principal, *, booking_id: str) -> Booking: ...
+    async def payment_reported(self, *, report_id: str, charge_key: str) -> bool: ...
     async def get(self, principal: Principal, *, booking_id: str) -> Booking: ...
     async def receipt(self, principal: Principal, *, booking_id: str) -> Receipt: ...
     async def list(self, principal: Principal, *, limit: int = 20, cursor: str | None = None) -> Page[Booking]: ...
@@ -64,6 +66,15 @@ class TokenReader(Protocol):
     def decode_access(self, token: str) -> Principal: ...
 
 
+@dataclass(frozen=True)
+class PaymentConfig:
+    """The payment provider as the ingress sees it: what the web app is told, and the webhook's signing secret."""
+
+    provider: str = "sandbox"  # sandbox | stripe
+    publishable_key: str = ""
+    webhook_secret: str = field(default="", repr=False)
+
+
 @dataclass
 class Services:
     """Everything the routes call, set on `app.state.services` by whoever builds the app."""
@@ -75,3 +86,5 @@ class Services:
     sessions: SessionGuard
     tokens: TokenReader
     demo: bool = False  # what /api/config tells the web app
+    payments: PaymentConfig = field(default_factory=PaymentConfig)
+    trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For names the client (ingress/client_address.py)

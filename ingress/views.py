@@ -34,6 +34,8 @@ def event_view(event: Event) -> dict[str, Any]:
         "currency": event.currency,
         "status": event.status.value,
         "organizer_id": event.organizer_id,
+        "sale_starts_at": iso(event.sale_starts_at) if event.sale_starts_at else None,
+        "max_per_buyer": event.max_per_buyer,
     }
 
 

@@ -53,15 +53,36 @@ class FakeBookingRepository(_Repository):
             if row is not None:
                 priors[(user_id, key)] = IdempotencyRecord(row.request_hash, row.outcome, row.locked_until)
         buyers = set(users)
-        open_holds = Counter(
-            b.user_id
+        pending = [
+            b
             for b in self._uow.rows(self.table)
             if b.user_id in buyers and b.status is BookingStatus.PENDING and b.expires_at > now
-        )
-        return SaleSnapshot(event, priors, dict(open_holds))
+        ]
+        open_holds = Counter(b.user_id for b in pending)
+        held = {u: (sum(b.quantity for b in pending if b.user_id == u), 0) for u in open_holds}
+        for b in pending:
+            if b.event_id == event_id:
+                held[b.user_id] = (held[b.user_id][0], held[b.user_id][1] + b.quantity)
+        owned: Counter[str] = Counter()
+        if event is not None and event.max_per_buyer is not None:
+            owned = self._owned(event_id, buyers, now)
+        return SaleSnapshot(event, priors, dict(open_holds), held, dict(owned))
+
+    def _owned(self, event_id: str, users: set[str], now: datetime) -> Counter[str]:
+        owned: Counter[str] = Counter()
+        for b in self._uow.rows(self.table):
+            live = b.status is BookingStatus.CONFIRMED or (b.status is BookingStatus.PENDING and b.expires_at > now)
+            if b.event_id == event_id and b.user_id in users and live:
+                owned[b.user_id] += b.quantity
+        return owned
 
     async def place_holds(
-        self, event: Event | None, seats: int, holds: Sequence[Booking], keys: Sequence[StoredKey], now: datetime
+        self,
+        event: Event | None,
+        seats: int,
+        holds: Sequence[Booking],
+        keys: Sequence[StoredKey],
+        now: datetime,
     ) -> bool:
         await self._tick()
         if seats:
@@ -79,6 +100,8 @@ class FakeBookingRepository(_Repository):
                     or current.ends_at <= now
                     or current.seats_available < seats
                     or (current.price_cents, current.currency) != (event.price_cents, event.currency)
+                    or (current.sale_starts_at is not None and now < current.sale_starts_at)
+                    or current.max_per_buyer != event.max_per_buyer
                 ):
                     return False
                 current.seats_available -= seats

@@ -46,6 +46,10 @@ def _sqlite_engine(url: str, pool_size: int) -> AsyncEngine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver must not issue its own BEGIN; the "begin" hook below emits ours.
         dbapi_connection.isolation_level = None
+        # SQLite's own lower() folds ASCII only ('ZÜRICH' stays 'zÜrich'): the catalog's case-insensitive search and
+        # filters (adapters/db/events.py) use Python's, as PostgreSQL's lower() folds every letter. No index is built
+        # on lower(), so no stored value depends on which one ran.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -61,3 +65,7 @@ def _sqlite_engine(url: str, pool_size: int) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, insert, select, text, tuple_, update
+from sqlalchemy import and_, case, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.db.base import row_values, statement
@@ -39,10 +39,17 @@ _SNAPSHOT = statement(
          FROM idempotency_keys k
          JOIN unnest(CAST(:key_users AS text[]), CAST(:key_names AS text[])) AS r(user_id, key)
            ON k.user_id = r.user_id AND k.key = r.key) AS priors,
-      (SELECT coalesce(json_object_agg(o.user_id, o.n), '{}')
-         FROM (SELECT user_id, count(*) AS n FROM bookings
+      (SELECT coalesce(json_object_agg(o.user_id, json_build_array(o.n, o.seats, o.here)), '{}')
+         FROM (SELECT user_id, count(*) AS n, sum(quantity) AS seats,
+                      coalesce(sum(quantity) FILTER (WHERE event_id = :event_id), 0) AS here FROM bookings
                 WHERE user_id = ANY(CAST(:buyers AS text[])) AND status = 'pending' AND expires_at > :now
-                GROUP BY user_id) o) AS open_holds
+                GROUP BY user_id) o) AS open_holds,
+      (SELECT coalesce(json_object_agg(b.user_id, b.n), '{}')
+         FROM (SELECT user_id, sum(quantity) AS n FROM bookings
+                WHERE e.max_per_buyer IS NOT NULL AND event_id = :event_id
+                  AND user_id = ANY(CAST(:buyers AS text[]))
+                  AND (status = 'confirmed' OR (status = 'pending' AND expires_at > :now))
+                GROUP BY user_id) b) AS owned
     FROM (SELECT 1) AS one LEFT JOIN events e ON e.id = :event_id
     """,
     columns=_EVENT_COLUMNS,
@@ -54,6 +61,8 @@ _PLACE = text(
         UPDATE events SET seats_available = seats_available - :seats, version = version + 1
          WHERE id = :event_id AND status = 'published' AND ends_at > :now AND seats_available >= :seats
            AND price_cents = :price_cents AND currency = :currency
+           AND (sale_starts_at IS NULL OR sale_starts_at <= :now)
+           AND max_per_buyer IS NOT DISTINCT FROM CAST(:max_per_buyer AS integer)
         RETURNING seats_available
     ), holds AS (
         INSERT INTO bookings (id, event_id, user_id, quantity, status, amount_cents, currency, created_at, expires_at)
@@ -92,11 +101,23 @@ async def sale_snapshot(
         (user, key): IdempotencyRecord(request_hash, outcome, datetime.fromisoformat(locked_until))
         for user, key, request_hash, outcome, locked_until in row["priors"]
     }
-    return SaleSnapshot(event, priors, {user: int(n) for user, n in row["open_holds"].items()})
+    counts = row["open_holds"].items()
+    return SaleSnapshot(
+        event,
+        priors,
+        {user: int(n) for user, (n, _, _) in counts},
+        {user: (int(seats), int(here)) for user, (_, seats, here) in counts},
+        {user: int(n) for user, n in row["owned"].items()},
+    )
 
 
 async def place_holds(
-    conn: Link, event: Event | None, seats: int, holds: Sequence[Booking], keys: Sequence[StoredKey], now: datetime
+    conn: Link,
+    event: Event | None,
+    seats: int,
+    holds: Sequence[Booking],
+    keys: Sequence[StoredKey],
+    now: datetime,
 ) -> bool:
     if seats and event is None:
         raise ValueError("holds need their event")
@@ -115,6 +136,7 @@ async def place_holds(
         "now": now,
         "price_cents": event.price_cents,
         "currency": event.currency,
+        "max_per_buyer": event.max_per_buyer,
         "ids": [h.id for h in holds],
         "users": [h.user_id for h in holds],
         "quantities": [h.quantity for h in holds],
@@ -142,16 +164,35 @@ async def _sale_snapshot_portable(
         wanted = tuple_(idempotency_keys.c.user_id, idempotency_keys.c.key).in_(list(keys))
         for stored in (await conn.execute(select(idempotency_keys).where(wanted))).mappings():
             priors[(stored["user_id"], stored["key"])] = record(stored)
-    counts = select(bookings.c.user_id, func.count()).where(
+    here = func.sum(case((bookings.c.event_id == event_id, bookings.c.quantity), else_=0))
+    counts = select(bookings.c.user_id, func.count(), func.sum(bookings.c.quantity), here).where(
         bookings.c.user_id.in_(list(users)), bookings.c.status == _PENDING, bookings.c.expires_at > now
     )
     rows = (await conn.execute(counts.group_by(bookings.c.user_id))).all()
-    open_holds = {str(row[0]): int(row[1]) for row in rows}
-    return SaleSnapshot(event_from_row(row) if row else None, priors, open_holds)
+    open_holds = {str(r[0]): int(r[1]) for r in rows}
+    held = {str(r[0]): (int(r[2] or 0), int(r[3] or 0)) for r in rows}
+    owned: dict[str, int] = {}
+    if row is not None and row["max_per_buyer"] is not None:
+        mine = select(bookings.c.user_id, func.sum(bookings.c.quantity)).where(
+            bookings.c.event_id == event_id,
+            bookings.c.user_id.in_(list(users)),
+            or_(
+                bookings.c.status == BookingStatus.CONFIRMED.value,
+                and_(bookings.c.status == _PENDING, bookings.c.expires_at > now),
+            ),
+        )
+        owned = {str(r[0]): int(r[1]) for r in (await conn.execute(mine.group_by(bookings.c.user_id))).all()}
+    event = event_from_row(row) if row else None
+    return SaleSnapshot(event, priors, open_holds, held, owned)
 
 
 async def _place_holds_portable(
-    conn: Link, event: Event | None, seats: int, holds: Sequence[Booking], keys: Sequence[StoredKey], now: datetime
+    conn: Link,
+    event: Event | None,
+    seats: int,
+    holds: Sequence[Booking],
+    keys: Sequence[StoredKey],
+    now: datetime,
 ) -> bool:
     try:
         async with conn.begin_nested():  # all or nothing, like the one statement on PostgreSQL
@@ -163,6 +204,8 @@ async def _place_holds_portable(
                     events.c.seats_available >= seats,
                     events.c.price_cents == event.price_cents,
                     events.c.currency == event.currency,
+                    or_(events.c.sale_starts_at.is_(None), events.c.sale_starts_at <= now),
+                    events.c.max_per_buyer.is_not_distinct_from(event.max_per_buyer),
                 )
                 moved = taken.values(seats_available=events.c.seats_available - seats, version=events.c.version + 1)
                 result = await conn.execute(moved)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -115,9 +116,12 @@ events = Table(
     _at("created_at"),
     # Moved on by every statement that changes the event or its seats: what a cached copy is checked against.
     Column("version", BigInteger, nullable=False, server_default="0"),
+    _at("sale_starts_at", nullable=True),  # null: on sale now
+    Column("max_per_buyer", Integer, nullable=True),  # seats one buyer may hold or own; null: no limit
     # The last line of defence against overselling and over-releasing: no code path can break these.
     CheckConstraint("seats_available >= 0 AND seats_available <= capacity", name="seats_in_range"),
     CheckConstraint("capacity > 0", name="capacity_positive"),
+    CheckConstraint("max_per_buyer IS NULL OR max_per_buyer > 0", name="max_per_buyer_positive"),
     Index("ix_events_status_starts_at", "status", "starts_at"),
     Index("ix_events_organizer_id_created_at", "organizer_id", "created_at"),
 )
@@ -193,6 +197,20 @@ sandbox_refunds = Table(
     Column("charge_reference", String(200), nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     Column("reference", String(200), nullable=False),
+    _at("created_at"),
+)
+
+# The Stripe adapter's ledger: what each key charges, written before Stripe is called, so that `settle` can replay
+# the PaymentIntent's creation exactly (Stripe answers a replay with the same intent); `voided` when settle saw
+# the key first (no charge under it ever goes to Stripe).
+stripe_charges = Table(
+    "stripe_charges",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("payment_method", String(255), nullable=False),
+    Column("voided", Boolean, nullable=False),
     _at("created_at"),
 )
 

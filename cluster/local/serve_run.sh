@@ -14,6 +14,10 @@ shift || true
 serve=${SERVE_BIN:-.venv/bin/serve}
 (($#)) || set -- serve_config.yaml
 
+# Serve's HTTP servers (the proxy, and the replicas' direct ingress in throughput mode) echo X-Request-ID as it came:
+# this middleware runs before theirs and drops an id that is not sane, so Serve makes a fresh one (ingress/http_limits.py).
+export RAY_SERVE_HTTP_PROXY_CALLBACK_IMPORT_PATH=${RAY_SERVE_HTTP_PROXY_CALLBACK_IMPORT_PATH:-ingress.http_limits:serve_http_middlewares}
+
 case $mode in
   default) ;;
   throughput)

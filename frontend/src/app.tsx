@@ -7,7 +7,8 @@ import { EventPage } from './pages/Event';
 import { LoginPage, RegisterPage } from './pages/Auth';
 import { CheckoutPage } from './pages/Checkout';
 import { BookingsPage, ReceiptPage } from './pages/Bookings';
-import { OrganizerPage, EventEditorPage } from './pages/Organizer';
+import { EventEditorPage } from './pages/EventEditor';
+import { OrganizerPage } from './pages/Organizer';
 
 export function App() {
   return (

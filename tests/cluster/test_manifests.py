@@ -108,6 +108,13 @@ def test_the_env_secret_carries_every_setting_the_pods_need_as_placeholders() ->
     settings = secrets["eventbook-env"]["stringData"]
     needed = {"EVENTBOOK_DATABASE_URL", "EVENTBOOK_REPLICA_URL", "EVENTBOOK_REDIS_URL", "EVENTBOOK_AMQP_URL"}
     assert needed | {"EVENTBOOK_SECRET_KEY"} <= set(settings)
+    # outside demo mode the platform starts only with a real payment provider and its keys
+    assert settings["EVENTBOOK_PAYMENT_PROVIDER"] == "stripe"
+    assert {
+        "EVENTBOOK_STRIPE_SECRET_KEY",
+        "EVENTBOOK_STRIPE_PUBLISHABLE_KEY",
+        "EVENTBOOK_STRIPE_WEBHOOK_SECRET",
+    } <= set(settings)
     assert all(k.startswith("EVENTBOOK_") for k in settings)
     assert "eventbook-db-rw" in settings["EVENTBOOK_DATABASE_URL"]
     assert "eventbook-db-ro" in settings["EVENTBOOK_REPLICA_URL"]

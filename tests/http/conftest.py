@@ -24,6 +24,9 @@ from ingress.services import HealthCheck, Services
 from tests.fakes import FakeClock, FakeGateway, FakeHasher, InMemoryStore, uow_factory
 
 SECRET = "test-secret-" + "x" * 32
+# Outside demo mode the settings refuse the sandbox: these tests name Stripe (and pay through a fake gateway).
+STRIPE_KEYS = {"payment_provider": "stripe", "stripe_secret_key": "sk_test_x", "stripe_publishable_key": "pk_test_x"}
+STRIPE_SETTINGS = {**STRIPE_KEYS, "stripe_webhook_secret": "whsec_test"}
 GOOD_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0002"
 Headers = dict[str, str]
@@ -55,7 +58,9 @@ def clock() -> FakeClock:
 
 def fake_ports(store: InMemoryStore, clock: FakeClock, revocations: Revocations | None = None) -> Ports:
     """The composition root's ports over in-memory fakes; the deployments' builders make the services from them."""
-    settings = Settings(secret_key=SECRET, demo=False)
+    # The throttles' defaults whatever the environment says (the e2e and cluster suites lift the sign-up limit).
+    limits = {"register_max_per_ip": 20, "register_window_s": 3600}
+    settings = Settings(secret_key=SECRET, demo=False, **STRIPE_SETTINGS, **limits)
     tokens = JwtTokens(SECRET, access_ttl=timedelta(minutes=15))
     return Ports(
         settings=settings,

@@ -92,3 +92,17 @@ def test_without_a_build_there_is_no_app(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv(DIST_ENV, str(tmp_path / "nothing"))
     with TestClient(make_app(services)) as client:
         assert_json_404(client.get("/", headers=BROWSER))
+
+
+def test_the_web_app_carries_a_content_security_policy_and_no_framing(web: TestClient) -> None:
+    for page in (web.get("/"), web.get("/events/some-id", headers={"Accept": "text/html"})):
+        policy = page.headers["content-security-policy"]
+        assert (
+            "script-src 'self'" in policy
+            and "'unsafe-inline'" not in policy.split("style-src")[0]
+            and "frame-ancestors 'none'" in policy
+            and "unsafe-eval" not in policy
+        )
+        assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    asset = web.get("/assets/app-1234.js")
+    assert asset.headers["x-content-type-options"] == "nosniff" and "content-security-policy" not in asset.headers

@@ -32,7 +32,11 @@ CONTRACT_ROUTES = {
     ("get", "/api/bookings/{id}/receipt"),
     ("get", "/health"),
 }
-EXTENSIONS = {("get", "/api/organizer/events")}
+EXTENSIONS = {
+    ("get", "/api/organizer/events"),
+    ("get", "/api/payments/config"),
+    ("post", "/api/payments/stripe/webhook"),
+}
 
 
 @pytest.fixture

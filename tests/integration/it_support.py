@@ -69,8 +69,10 @@ async def add_buyers(uow: UnitOfWorkFactory, count: int, now: datetime) -> list[
     return principals
 
 
-async def add_event(uow: UnitOfWorkFactory, *, capacity: int, now: datetime, price_cents: int = 2500) -> Event:
-    """A published event starting in a month, organised by a new organizer."""
+async def add_event(
+    uow: UnitOfWorkFactory, *, capacity: int, now: datetime, price_cents: int = 2500, **rules: Any
+) -> Event:
+    """A published event starting in a month, organised by a new organizer; `rules`: sale_starts_at, max_per_buyer."""
     organizer = User(new_id(), f"org-{new_id()}@example.com", "Org", Role.ORGANIZER, "not-a-hash", now)
     event = Event(
         id=new_id(),
@@ -87,6 +89,7 @@ async def add_event(uow: UnitOfWorkFactory, *, capacity: int, now: datetime, pri
         currency="EUR",
         status=EventStatus.PUBLISHED,
         created_at=now,
+        **rules,
     )
     async with uow() as tx:
         await tx.users.add(organizer)

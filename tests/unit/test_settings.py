@@ -20,7 +20,8 @@ def test_the_placeholder_secret_refuses_to_start_when_demo_mode_is_turned_off() 
 
 
 def test_a_real_secret_turns_demo_mode_off_and_must_be_long() -> None:
-    real = Settings(_env_file=None, secret_key="x" * 40)  # type: ignore[call-arg]
+    stripe = {"stripe_secret_key": "sk_x", "stripe_publishable_key": "pk_x", "stripe_webhook_secret": "whsec_x"}
+    real = Settings(_env_file=None, secret_key="x" * 40, payment_provider="stripe", **stripe)  # type: ignore[call-arg, arg-type]
     assert not real.demo_mode and real.secret_key.get_secret_value() != PLACEHOLDER_SECRET
     with pytest.raises(ValidationError, match="32 characters"):
         Settings(_env_file=None, secret_key="too-short")  # type: ignore[call-arg]

@@ -11,6 +11,7 @@ import type {
   EventUpdate,
   OrganizerEventPage,
   PaymentCreate,
+  PaymentsConfig,
   Receipt,
   TokenPair,
   User,
@@ -286,6 +287,9 @@ export class ApiClient {
   // --- config
   config(): Promise<AppConfig> {
     return this.send<AppConfig>('GET', '/api/config', { auth: 'none' });
+  }
+  paymentsConfig(): Promise<PaymentsConfig> {
+    return this.request<PaymentsConfig>('GET', '/api/payments/config', { auth: 'none' });
   }
 
   // --- catalog

@@ -161,7 +161,7 @@ export interface paths {
         put?: never;
         /**
          * Pay
-         * @description Charge the card and confirm the booking; 402 when declined (the booking stays pending).
+         * @description Charge the card (or Stripe's `payment_method`) and confirm the booking; 402 when declined (it stays pending).
          */
         post: operations["pay_api_bookings__id__pay_post"];
         delete?: never;
@@ -269,6 +269,46 @@ export interface paths {
         get: operations["organizer_events_api_organizer_events_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments Config
+         * @description How the web app takes payment: the sandbox's card form, or Stripe's card element with this key.
+         */
+        get: operations["payments_config_api_payments_config_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/stripe/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe Webhook
+         * @description Stripe's events about PaymentIntents; 400 `bad_request` when the signature does not verify.
+         */
+        post: operations["stripe_webhook_api_payments_stripe_webhook_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -390,8 +430,18 @@ export interface components {
              * @description ISO-8601; without a zone, UTC.
              */
             ends_at: string;
+            /**
+             * Max Per Buyer
+             * @description Seats one buyer may hold or own; null: no limit.
+             */
+            max_per_buyer?: number | null;
             /** Price Cents */
             price_cents: number;
+            /**
+             * Sale Starts At
+             * @description When holds open; null: on sale now.
+             */
+            sale_starts_at?: string | null;
             /**
              * Starts At
              * @description ISO-8601; without a zone, UTC.
@@ -435,10 +485,14 @@ export interface components {
             ends_at: string;
             /** Id */
             id: string;
+            /** Max Per Buyer */
+            max_per_buyer?: number | null;
             /** Organizer Id */
             organizer_id: string;
             /** Price Cents */
             price_cents: number;
+            /** Sale Starts At */
+            sale_starts_at?: string | null;
             /** Seats Available */
             seats_available: number;
             /**
@@ -471,8 +525,18 @@ export interface components {
             description?: string | null;
             /** Ends At */
             ends_at?: string | null;
+            /**
+             * Max Per Buyer
+             * @description null: no limit.
+             */
+            max_per_buyer?: number | null;
             /** Price Cents */
             price_cents?: number | null;
+            /**
+             * Sale Starts At
+             * @description null: on sale now.
+             */
+            sale_starts_at?: string | null;
             /** Starts At */
             starts_at?: string | null;
             /** Status */
@@ -521,16 +585,22 @@ export interface components {
             /** Seats Sold */
             seats_sold: number;
         };
-        /** PaymentCreate */
+        /**
+         * PaymentCreate
+         * @description The card (the sandbox, demo mode) or, with Stripe, the `payment_method` its card element made in the browser:
+         *     `GET /api/payments/config` says which. The other form is refused with 422.
+         */
         PaymentCreate: {
             /** Card Number */
-            card_number: string;
+            card_number?: string | null;
             /** Cvc */
-            cvc: string;
+            cvc?: string | null;
             /** Exp Month */
-            exp_month: number;
+            exp_month?: number | null;
             /** Exp Year */
-            exp_year: number;
+            exp_year?: number | null;
+            /** Payment Method */
+            payment_method?: string | null;
         };
         /** PaymentRead */
         PaymentRead: {
@@ -549,6 +619,16 @@ export interface components {
              * @enum {string}
              */
             status: "succeeded" | "refunded";
+        };
+        /** PaymentsConfigRead */
+        PaymentsConfigRead: {
+            /**
+             * Provider
+             * @enum {string}
+             */
+            provider: "sandbox" | "stripe";
+            /** Publishable Key */
+            publishable_key: string | null;
         };
         /** ReceiptRead */
         ReceiptRead: {
@@ -616,6 +696,15 @@ export interface components {
              * @enum {string}
              */
             role: "customer" | "organizer" | "admin";
+        };
+        /** WebhookAck */
+        WebhookAck: {
+            /** Duplicate */
+            duplicate: boolean;
+            /** Ignored */
+            ignored: boolean;
+            /** Received */
+            received: boolean;
         };
     };
     responses: never;
@@ -2105,6 +2194,113 @@ export interface operations {
             };
             /** @description Authenticated but not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    payments_config_api_payments_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentsConfigRead"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stripe_webhook_api_payments_stripe_webhook_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Stripe-Signature"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad or missing header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

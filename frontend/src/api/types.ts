@@ -13,6 +13,9 @@ export type Booking = Schemas['BookingRead'];
 export type BookingPage = Schemas['BookingPage'];
 export type Payment = Schemas['PaymentRead'];
 export type PaymentCreate = Schemas['PaymentCreate'];
+/** The sandbox's card form (demo mode); with Stripe the body is `{payment_method}` from Stripe's card element. */
+export type CardDetails = { card_number: string; exp_month: number; exp_year: number; cvc: string };
+export type PaymentsConfig = Schemas['PaymentsConfigRead'];
 export type Receipt = Schemas['ReceiptRead'];
 export type OrganizerEvent = Schemas['OrganizerEventRead'];
 export type OrganizerEventPage = Schemas['OrganizerEventPage'];

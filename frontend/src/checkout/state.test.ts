@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, toApiError } from '../api/client';
-import { checkoutPhase, countdownAnnouncement, formatCountdown, messageFor, nextAttempt, secondsLeft } from './state';
+import { checkoutPhase, countdownAnnouncement, formatCountdown, messageFor, nextAttempt, secondsLeft, stripeAttempt } from './state';
 
 const err = (status: number, code: string, message = 'x') => toApiError(status, { error: { code, message, details: {} } });
 
@@ -91,5 +91,16 @@ describe('payment attempts', () => {
     const declined = nextAttempt(null, { ...card, card_number: '4000 0000 0000 0002' }, key);
     const good = nextAttempt(declined, card, key);
     expect(good.key).not.toBe(declined.key);
+  });
+});
+
+describe('stripeAttempt', () => {
+  it('resends the same payment method under the same key, and a new one under a new key', () => {
+    let n = 0;
+    const makeKey = () => `k${++n}`;
+    const first = stripeAttempt(null, 'pm_1', makeKey);
+    expect(first).toEqual({ key: 'k1', body: { payment_method: 'pm_1' } });
+    expect(stripeAttempt(first, 'pm_1', makeKey)).toBe(first);
+    expect(stripeAttempt(first, 'pm_2', makeKey)).toEqual({ key: 'k2', body: { payment_method: 'pm_2' } });
   });
 });

@@ -1,7 +1,7 @@
 // The checkout's logic, kept out of React so it can be tested: the hold's countdown, the payment attempts
 // (one Idempotency-Key per card details, reused by a retry), and what each error means for the customer.
 import { ApiError, newIdempotencyKey } from '../api/client';
-import type { PaymentCreate } from '../api/types';
+import type { CardDetails, PaymentCreate } from '../api/types';
 
 /** Whole seconds left until `expiresAt` (ISO-8601), never negative. */
 export function secondsLeft(expiresAt: string, now: number = Date.now()): number {
@@ -32,9 +32,9 @@ export interface PaymentAttempt {
   body: PaymentCreate;
 }
 
-function sameCard(a: PaymentCreate, b: PaymentCreate): boolean {
+function sameCard(a: PaymentCreate, b: CardDetails): boolean {
   return (
-    a.card_number.replace(/\s+/g, '') === b.card_number.replace(/\s+/g, '') &&
+    (a.card_number ?? '').replace(/\s+/g, '') === b.card_number.replace(/\s+/g, '') &&
     a.exp_month === b.exp_month &&
     a.exp_year === b.exp_year &&
     a.cvc === b.cvc
@@ -45,9 +45,15 @@ function sameCard(a: PaymentCreate, b: PaymentCreate): boolean {
  * The attempt to send: the previous one (same key) when the card details did not change — so a retry after a
  * timeout can never charge twice — or a new key for new details (the API refuses a key reused with another body).
  */
-export function nextAttempt(previous: PaymentAttempt | null, body: PaymentCreate, makeKey = newIdempotencyKey): PaymentAttempt {
+export function nextAttempt(previous: PaymentAttempt | null, body: CardDetails, makeKey = newIdempotencyKey): PaymentAttempt {
   if (previous && sameCard(previous.body, body)) return previous;
   return { key: makeKey(), body: { ...body, card_number: body.card_number.replace(/\s+/g, ' ').trim() } };
+}
+
+/** With Stripe: each payment method its card element made is a new attempt; a retry resends the same one. */
+export function stripeAttempt(previous: PaymentAttempt | null, paymentMethod: string, makeKey = newIdempotencyKey): PaymentAttempt {
+  if (previous && previous.body.payment_method === paymentMethod) return previous;
+  return { key: makeKey(), body: { payment_method: paymentMethod } };
 }
 
 export type NextStep = 'retry' | 'change_card' | 'new_hold' | 'login' | 'fix_form' | 'wait' | 'none';

@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError } from '../api/client';
-import type { Booking, Event, PaymentCreate } from '../api/types';
+import type { Booking, CardDetails, Event, PaymentsConfig } from '../api/types';
+import { SandboxCardForm } from '../checkout/SandboxCard';
+import { StripeCardForm } from '../checkout/StripeCard';
 import {
   SANDBOX_CARDS,
   checkoutPhase,
@@ -11,6 +13,7 @@ import {
   formatMoney,
   messageFor,
   nextAttempt,
+  stripeAttempt,
   secondsLeft,
   type PaymentAttempt,
 } from '../checkout/state';
@@ -56,7 +59,8 @@ export function CheckoutPage() {
   const [booking, setBooking] = useState<Booking | null>(null);
   const [event, setEvent] = useState<Event | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
-  const [card, setCard] = useState<PaymentCreate>({ card_number: '', exp_month: 12, exp_year: thisYear + 3, cvc: '' });
+  const [payments, setPayments] = useState<PaymentsConfig | null>(null);
+  const [card, setCard] = useState<CardDetails>({ card_number: '', exp_month: 12, exp_year: thisYear + 3, cvc: '' });
   const [paying, setPaying] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const attempt = useRef<PaymentAttempt | null>(null);
@@ -72,6 +76,11 @@ export function CheckoutPage() {
         api.getEvent(b.event_id).then((e) => live && setEvent(e), () => undefined);
       },
       (e: unknown) => live && setLoadError(e),
+    );
+    // Which form to show: Stripe's card element when Stripe is configured, else the sandbox's card form.
+    api.paymentsConfig().then(
+      (c) => live && setPayments(c),
+      () => live && setPayments({ provider: 'sandbox', publishable_key: null }),
     );
     return () => {
       live = false;
@@ -118,7 +127,7 @@ export function CheckoutPage() {
       </>
     );
   }
-  if (!booking) {
+  if (!booking || !payments) {
     return (
       <>
         <PageTitle title="Checkout">Checkout</PageTitle>
@@ -199,73 +208,24 @@ export function CheckoutPage() {
                   </p>
                 )}
               </ErrorBox>
-              <form onSubmit={onSubmit} className="stack" aria-label="Card details">
-                <div className="field">
-                  <label htmlFor="card-number">Card number</label>
-                  <input
-                    id="card-number"
-                    ref={cardInput}
-                    name="card_number"
-                    inputMode="numeric"
-                    autoComplete="cc-number"
-                    required
-                    pattern="[0-9 ]{12,23}"
-                    value={card.card_number}
-                    onChange={(e) => setCard({ ...card, card_number: e.target.value })}
-                    placeholder="4242 4242 4242 4242"
-                  />
-                </div>
-                <div className="row">
-                  <div className="field">
-                    <label htmlFor="exp-month">Expiry month</label>
-                    <select
-                      id="exp-month"
-                      autoComplete="cc-exp-month"
-                      value={card.exp_month}
-                      onChange={(e) => setCard({ ...card, exp_month: Number(e.target.value) })}
-                    >
-                      {Array.from({ length: 12 }, (_, i) => i + 1).map((m) => (
-                        <option key={m} value={m}>
-                          {String(m).padStart(2, '0')}
-                        </option>
-                      ))}
-                    </select>
-                  </div>
-                  <div className="field">
-                    <label htmlFor="exp-year">Expiry year</label>
-                    <select
-                      id="exp-year"
-                      autoComplete="cc-exp-year"
-                      value={card.exp_year}
-                      onChange={(e) => setCard({ ...card, exp_year: Number(e.target.value) })}
-                    >
-                      {Array.from({ length: 12 }, (_, i) => thisYear + i).map((y) => (
-                        <option key={y} value={y}>
-                          {y}
-                        </option>
-                      ))}
-                    </select>
-                  </div>
-                  <div className="field">
-                    <label htmlFor="cvc">CVC</label>
-                    <input
-                      id="cvc"
-                      name="cvc"
-                      inputMode="numeric"
-                      autoComplete="cc-csc"
-                      required
-                      pattern="[0-9]{3,4}"
-                      maxLength={4}
-                      value={card.cvc}
-                      onChange={(e) => setCard({ ...card, cvc: e.target.value })}
-                    />
-                  </div>
-                </div>
-                <button type="submit" disabled={paying}>
-                  {paying ? 'Paying…' : `Pay ${formatMoney(booking.amount_cents, booking.currency)}`}
-                </button>
-              </form>
-              {config.demo && (
+              {payments.provider === 'stripe' && payments.publishable_key ? (
+                <StripeCardForm
+                  publishableKey={payments.publishable_key}
+                  paying={paying}
+                  label={`Pay ${formatMoney(booking.amount_cents, booking.currency)}`}
+                  onPaymentMethod={(pm) => void send(stripeAttempt(attempt.current, pm))}
+                />
+              ) : (
+                <SandboxCardForm
+                  card={card}
+                  setCard={setCard}
+                  cardInput={cardInput}
+                  paying={paying}
+                  label={`Pay ${formatMoney(booking.amount_cents, booking.currency)}`}
+                  onSubmit={onSubmit}
+                />
+              )}
+              {config.demo && payments.provider === 'sandbox' && (
                 <aside className="sandbox" aria-labelledby="sandbox-heading">
                   <h3 id="sandbox-heading">Sandbox cards (demo mode)</h3>
                   <p className="hint">Any future expiry and any 3-digit CVC.</p>

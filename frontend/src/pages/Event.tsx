@@ -75,7 +75,8 @@ export function EventPage() {
     );
   }
   const soldOut = event !== null && event.seats_available <= 0;
-  const bookable = event !== null && event.status === 'published' && !soldOut;
+  const opensAt = event?.sale_starts_at && new Date(event.sale_starts_at) > new Date() ? event.sale_starts_at : null;
+  const bookable = event !== null && event.status === 'published' && !soldOut && !opensAt;
   return (
     <>
       <p className="breadcrumb">
@@ -100,12 +101,23 @@ export function EventPage() {
               <dd>{event.price_cents === 0 ? 'Free' : `${formatMoney(event.price_cents, event.currency)} per seat`}</dd>
               <dt>Seats</dt>
               <dd data-testid="seats-left">{seatsLeft(event)}</dd>
+              {event.max_per_buyer != null && (
+                <>
+                  <dt>Limit</dt>
+                  <dd data-testid="max-per-buyer">{event.max_per_buyer} seats per buyer</dd>
+                </>
+              )}
             </dl>
             <p>{event.description}</p>
             {event.status !== 'published' && <p className="alert alert-info">This event is {event.status}.</p>}
           </section>
           <section className="card" aria-labelledby="book-heading">
             <h2 id="book-heading">Book seats</h2>
+            {opensAt && (
+              <p className="alert alert-info" data-testid="sale-opens">
+                The sale opens <time dateTime={opensAt}>{formatDate(opensAt)}</time>. Come back then.
+              </p>
+            )}
             {soldOut && !error && (
               <p className="alert alert-error" role="alert" data-code="sold_out">
                 <strong>Sold out.</strong> There are no seats left for this event.
