@@ -38,8 +38,10 @@ RUN pip install --no-cache-dir --no-deps . && rm -rf build ./*.egg-info
 
 COPY --from=frontend --chown=ray:users /src/frontend/dist/ /home/ray/app/frontend/dist/
 
+# The proxy callback replaces an insane X-Request-ID before Serve echoes it (ingress/http_limits.py).
 ENV EVENTBOOK_FRONTEND_DIST=/home/ray/app/frontend/dist \
     RAY_USAGE_STATS_ENABLED=0 \
+    RAY_SERVE_HTTP_PROXY_CALLBACK_IMPORT_PATH=ingress.http_limits:serve_http_middlewares \
     PYTHONUNBUFFERED=1
 # 8000 Serve HTTP, 8265 dashboard, 6379 GCS, 10001 Ray client, 8080 Ray metrics
 EXPOSE 8000 8265 6379 10001 8080

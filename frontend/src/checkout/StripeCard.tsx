@@ -1,7 +1,9 @@
 // The card form when the platform takes payments with Stripe: Stripe's own card element (the card number never
 // reaches this app or the API), turned into a PaymentMethod whose id the pay request sends.
 import { CardElement, Elements, useElements, useStripe } from '@stripe/react-stripe-js';
-import { loadStripe, type Stripe } from '@stripe/stripe-js';
+// The pure entry point loads Stripe.js only when loadStripe is called (with Stripe configured), never in demo mode.
+import type { Stripe } from '@stripe/stripe-js';
+import { loadStripe } from '@stripe/stripe-js/pure';
 import { useState, type FormEvent } from 'react';
 
 const loaded = new Map<string, Promise<Stripe | null>>();
