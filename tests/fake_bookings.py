@@ -77,12 +77,7 @@ class FakeBookingRepository(_Repository):
         return owned
 
     async def place_holds(
-        self,
-        event: Event | None,
-        seats: int,
-        holds: Sequence[Booking],
-        keys: Sequence[StoredKey],
-        now: datetime,
+        self, event: Event | None, seats: int, holds: Sequence[Booking], keys: Sequence[StoredKey], now: datetime
     ) -> bool:
         await self._tick()
         if seats:

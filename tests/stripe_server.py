@@ -46,14 +46,14 @@ class StripeError(Exception):
 class FakeStripe:
     """The server's state: intents and refunds by id, stored idempotent answers, and a count of calls per route."""
 
-    def __init__(self, *, slow_s: float = 2.0) -> None:
+    def __init__(self, *, slow_s: float = 2.0, port: int = 0) -> None:
         self.slow_s = slow_s
         self.intents: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self.idempotent: dict[tuple[str, str], tuple[dict[str, str], int, bytes]] = {}
         self.calls: Counter[str] = Counter()
         self.lock = threading.RLock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -235,3 +235,16 @@ def _handler(stripe: FakeStripe) -> type[BaseHTTPRequestHandler]:
                 pass  # the client gave up waiting (a slow confirmation): the work is done all the same
 
     return Handler
+
+
+if __name__ == "__main__":  # a trial by hand: `python -m tests.stripe_server 12111` (README, "Taking real payments")
+    import sys
+    import time
+
+    server = FakeStripe(port=int(sys.argv[1]) if len(sys.argv) > 1 else 12111).start()
+    print(f"Stripe-compatible server on {server.url} (Ctrl-C stops it)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()

@@ -112,12 +112,7 @@ async def sale_snapshot(
 
 
 async def place_holds(
-    conn: Link,
-    event: Event | None,
-    seats: int,
-    holds: Sequence[Booking],
-    keys: Sequence[StoredKey],
-    now: datetime,
+    conn: Link, event: Event | None, seats: int, holds: Sequence[Booking], keys: Sequence[StoredKey], now: datetime
 ) -> bool:
     if seats and event is None:
         raise ValueError("holds need their event")
@@ -187,12 +182,7 @@ async def _sale_snapshot_portable(
 
 
 async def _place_holds_portable(
-    conn: Link,
-    event: Event | None,
-    seats: int,
-    holds: Sequence[Booking],
-    keys: Sequence[StoredKey],
-    now: datetime,
+    conn: Link, event: Event | None, seats: int, holds: Sequence[Booking], keys: Sequence[StoredKey], now: datetime
 ) -> bool:
     try:
         async with conn.begin_nested():  # all or nothing, like the one statement on PostgreSQL
