@@ -79,7 +79,7 @@ def stop(app: LiveApp) -> None:
     """Ctrl-C, as a person would: serve run then shuts the application and its Ray instance down."""
     try:
         os.killpg(app.process.pid, signal.SIGINT)
-        app.process.wait(timeout=60)
+        app.process.wait(timeout=120)  # a loaded 2-core machine has taken over 60 s (Serve, then Ray)
     except (subprocess.TimeoutExpired, ProcessLookupError):
         try:
             os.killpg(app.process.pid, signal.SIGKILL)
