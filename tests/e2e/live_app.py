@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+# A test stops an app with Ctrl-C (SIGINT), as a person would. A run started in the background by a non-interactive
+# shell (`make test &`, a CI runner) inherits SIGINT *ignored*, and an ignored signal stays ignored across exec:
+# `serve run` would never hear it. A handler of our own makes every child start with the default action again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +85,7 @@ def stop(app: LiveApp) -> None:
     """Ctrl-C, as a person would: serve run then shuts the application and its Ray instance down."""
     try:
         os.killpg(app.process.pid, signal.SIGINT)
-        app.process.wait(timeout=120)  # a loaded 2-core machine has taken over 60 s (Serve, then Ray)
+        app.process.wait(timeout=60)
     except (subprocess.TimeoutExpired, ProcessLookupError):
         try:
             os.killpg(app.process.pid, signal.SIGKILL)
