@@ -12,12 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-
-# A test stops an app with Ctrl-C (SIGINT), as a person would. A run started in the background by a non-interactive
-# shell (`make test &`, a CI runner) inherits SIGINT *ignored*, and an ignored signal stays ignored across exec:
-# `serve run` would never hear it. A handler of our own makes every child start with the default action again.
-if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +34,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _hears_ctrl_c() -> None:
+    """In the app's process before exec: Ctrl-C's default action, whatever this process has made of SIGINT.
+
+    A test stops an app with SIGINT, as a person would. A run started in the background by a non-interactive shell
+    inherits SIGINT *ignored*, and an ignored signal stays ignored across exec: `serve run` would never hear it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def start(workdir: Path, env_overrides: dict[str, str], mode: str = "throughput") -> LiveApp:
@@ -65,6 +68,7 @@ def start(workdir: Path, env_overrides: dict[str, str], mode: str = "throughput"
         stdout=log_path.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_hears_ctrl_c,  # one call of signal(), no lock taken
     )
     app = LiveApp(f"http://127.0.0.1:{port}", process, log_path, config_path)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
