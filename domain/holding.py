@@ -161,6 +161,7 @@ class Holds:
         self._uow = uow
         self._clock = clock
         self.policy = policy
+        self._limited: set[str] = set()  # events last seen with a purchase limit: their batches start locked
 
     async def hold_many(self, requests: Sequence[HoldRequest]) -> list[Answer]:
         answers: list[Answer | None] = [None] * len(requests)
@@ -193,16 +194,18 @@ class Holds:
         event_id = requests[0].event_id
         keys = list(dict.fromkeys(r.key for r in requests))
         users = list(dict.fromkeys(r.user_id for r in requests))
-        locked = False
+        locked = event_id in self._limited
         for _ in range(ATTEMPTS):
             now = self._clock.now()
             async with self._uow(autocommit=not locked) as uow:
                 if locked:  # batches for the event take turns: no other can change what this one decides on
                     await uow.events.get_for_update(event_id)
                 snapshot = await uow.bookings.sale_snapshot(event_id, keys, users, now)
-                if not locked and snapshot.event is not None and snapshot.event.max_per_buyer is not None:
+                limited = snapshot.event is not None and snapshot.event.max_per_buyer is not None
+                if limited != locked:  # the limit came or went since this replica last looked: decide again
                     # A purchase limit rests on the buyers' other bookings, which the seat guard cannot see.
-                    locked = True
+                    (self._limited.add if limited else self._limited.discard)(event_id)
+                    locked = limited
                     continue
                 plan = plan_holds(requests, snapshot, self.policy, now)
                 if not plan.keys:  # replays and transient refusals only: nothing to write
