@@ -1,5 +1,6 @@
 """The platform's background work, shared by the deployments and the in-process server: the settlement loop
-(expire holds, settle charges of unknown outcome, purge old keys) and the outbox relay."""
+(expire holds, settle charges of unknown outcome, purge old keys), the outbox relay and the waiting rooms'
+admissions."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from collections.abc import Callable
 from adapters.db.round_trips import counting_as
 from adapters.messaging.relay import OutboxRelay
 from domain import idempotency
+from domain.queueing import QueueService
 from domain.settlement import Settlement
+from domain.waiting_room import Admission
 
 log = logging.getLogger("eventbook.background")
 
@@ -60,3 +63,17 @@ async def _relay_rounds(relay: OutboxRelay, backlog: Callable[[int], None]) -> N
         except Exception as error:  # broker or database away: the messages wait in the outbox
             log.warning("outbox relay paused: %r", error)
             await asyncio.sleep(RELAY_BACKOFF_S)
+
+
+async def admit_forever(
+    service: QueueService, interval_s: float, admitted: Callable[[str, Admission], None] = lambda e, a: None
+) -> None:
+    """Admission rounds until the task is cancelled; every Queue replica may run this (the store's ticks are atomic)."""
+    with counting_as("queue"):
+        while True:
+            try:
+                for room, admission in await service.tick():
+                    admitted(room.event_id, admission)
+            except Exception:  # the loop must outlive a store blip; the next round tries again
+                log.exception("admission round failed")
+            await asyncio.sleep(interval_s)

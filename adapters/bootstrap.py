@@ -31,7 +31,7 @@ from adapters.messaging.mailers import FileMailer, SmtpMailer
 from adapters.messaging.relay import Handler
 from adapters.revocations import RedisRevocations
 from adapters.sandbox_gateway import SandboxGateway
-from adapters.security import Argon2PasswordHasher, JwtTokens
+from adapters.security import Argon2PasswordHasher, JwtTokens, pass_signer
 from adapters.settings import Settings, sync_url
 from adapters.stripe_gateway import StripeGateway, stripe_client
 from adapters.throttle import Backoff, MemoryThrottle, RedisThrottle
@@ -44,7 +44,7 @@ from domain.notifications import Mailer, NotificationService
 from domain.ports import Clock, LoginThrottle, PasswordHasher, PaymentGateway, Revocations, UnitOfWorkFactory
 from domain.sessions import SessionGuard
 from ingress.client_address import trusted_networks
-from ingress.services import HealthCheck, PaymentConfig, Services
+from ingress.services import HealthCheck, PaymentConfig, QueueApi, Services
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,8 @@ def auth_service(ports: Ports) -> AuthService:
 
 
 def catalog_service(ports: Ports) -> CatalogService:
-    return CatalogService(uow=ports.uow, clock=ports.clock, read_uow=ports.read_uow)
+    hold_for = timedelta(minutes=ports.settings.hold_minutes)  # of the holds capacity growth offers the waiting list
+    return CatalogService(uow=ports.uow, clock=ports.clock, read_uow=ports.read_uow, hold_for=hold_for)
 
 
 def booking_service(
@@ -255,6 +256,7 @@ def local_services(
     catalog: CatalogService,
     booking: BookingService,
     health: dict[str, HealthCheck],
+    queue: QueueApi | None = None,
 ) -> Services:
     """The ingress's services as objects in this process (the in-process server, the HTTP tests); holds and
     payments batched as the Api replica batches them (domain/batching.py)."""
@@ -268,4 +270,6 @@ def local_services(
         demo=ports.settings.demo_mode,
         payments=payment_config(ports.settings),
         trusted_proxies=trusted_networks(ports.settings.trusted_proxies),
+        queue=queue,
+        passes=pass_signer(ports.settings),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain import errors
 from domain.accounts import Principal, Role, User
+from domain.queue_pass import PassSigner
 
 ALGORITHM = "HS256"
 
@@ -80,3 +82,10 @@ class JwtTokens:
     def hash_refresh_secret(self, secret: str) -> str:
         # Refresh tokens are 256-bit random values, so a fast hash is enough to keep them unusable if leaked.
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def pass_signer(settings: Any) -> PassSigner:
+    """Queue passes are signed with a key derived from the secret for this one purpose: a pass is never a valid
+    token of any other kind, nor the other way round."""
+    secret = settings.secret_key.get_secret_value().encode()
+    return PassSigner(hmac.new(secret, b"eventbook queue pass v1", hashlib.sha256).digest())

@@ -52,12 +52,20 @@ class Settings(BaseSettings):
     catalog_timeout_s: float = 3.0
     booking_timeout_s: float = 12.0
     payment_timeout_s: float = 5.0
+    queue_timeout_s: float = 3.0
     sandbox_slow_card_delay_s: float = 30.0
     reaper_interval_s: float = 2.0
     # longer than a pay request may still be on its way to the gateway (booking_timeout_s, the proxy's 30 s): the
     # reconciler must not void a charge its own request is about to make (at 10 s, an overloaded run declined some)
     settle_after_s: float = 45.0
     db_pool_size: int = 10
+
+    # The waiting room (domain/waiting_room.py): how long an admission's pass lasts, how often the Queue admits,
+    # and the latencies its admission policy keeps the booking path under (the targets).
+    queue_pass_ttl_s: float = 300.0
+    queue_tick_s: float = 0.5
+    queue_hold_target_s: float = 0.25
+    queue_pay_target_s: float = 0.4
 
     # Payments: the sandbox (demo mode only) or Stripe. Outside demo mode a real provider must be configured.
     payment_provider: Literal["sandbox", "stripe"] | None = Field(

@@ -21,6 +21,7 @@ from domain.model import Booking
 from domain.pagination import Page
 from domain.paying import Answer as PayAnswer
 from domain.paying import PayRequest
+from domain.waitlist import Joined, WaitlistView
 
 
 class BookingDeployment(ServiceDeployment):
@@ -60,6 +61,19 @@ class BookingDeployment(ServiceDeployment):
     @returns_domain_errors
     async def payment_reported(self, *, report_id: str, charge_key: str) -> bool:
         return await self.service.payment_reported(report_id=report_id, charge_key=charge_key)
+
+    @returns_domain_errors
+    async def waitlist_join(self, principal: Principal, *, event_id: str, quantity: int) -> Joined:
+        return await self.service.waitlist_join(principal, event_id=event_id, quantity=quantity)
+
+    @reads
+    @returns_domain_errors
+    async def waitlist_get(self, principal: Principal, *, event_id: str) -> WaitlistView:
+        return await self.service.waitlist_get(principal, event_id=event_id)
+
+    @returns_domain_errors
+    async def waitlist_leave(self, principal: Principal, *, event_id: str) -> None:
+        await self.service.waitlist_leave(principal, event_id=event_id)
 
     @reads
     @returns_domain_errors

@@ -31,6 +31,7 @@ from domain.pagination import Page
 from domain.paying import Answer as PayAnswer
 from domain.paying import PayRequest
 from domain.ports import EventFilter
+from domain.waitlist import Joined, WaitlistView
 
 BATCH_SIZE = 64
 BATCH_WAIT_S = 0.002  # at most this long for company; the first request of a batch waits no longer
@@ -156,6 +157,16 @@ class BookingClient:
 
     async def get(self, principal: Principal, *, booking_id: str) -> Booking:
         return await call(self._handle, BookingDeployment.get, self._timeout_s, principal, booking_id=booking_id)
+
+    async def waitlist_join(self, principal: Principal, *, event_id: str, quantity: int) -> Joined:
+        method = BookingDeployment.waitlist_join
+        return await call(self._handle, method, self._timeout_s, principal, event_id=event_id, quantity=quantity)
+
+    async def waitlist_get(self, principal: Principal, *, event_id: str) -> WaitlistView:
+        return await call(self._handle, BookingDeployment.waitlist_get, self._timeout_s, principal, event_id=event_id)
+
+    async def waitlist_leave(self, principal: Principal, *, event_id: str) -> None:
+        await call(self._handle, BookingDeployment.waitlist_leave, self._timeout_s, principal, event_id=event_id)
 
     async def receipt(self, principal: Principal, *, booking_id: str) -> Receipt:
         return await call(self._handle, BookingDeployment.receipt, self._timeout_s, principal, booking_id=booking_id)

@@ -18,6 +18,7 @@ from domain.paying import Answer as PayAnswer
 from domain.paying import Payments, PayRequest, booking_of
 from domain.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from domain.settlement import Settlement
+from domain.waitlist import Joined, Waitlist, WaitlistView, offer_seats
 
 log = logging.getLogger(__name__)
 PAYMENT_REPORTS = "payment-reports"  # the inbox's consumer name for the provider's reports (webhook events)
@@ -46,7 +47,9 @@ class BookingService:
         self._read_uow = read_uow or uow
         self._clock = clock
         self.policy = policy or BookingPolicy()
-        self.settlement = Settlement(uow=uow, gateway=gateway, clock=clock, settle_after=settle_after)
+        self.settlement = Settlement(
+            uow=uow, gateway=gateway, clock=clock, settle_after=settle_after, hold_for=self.policy.hold_for
+        )
         self.holds = Holds(uow=uow, clock=clock, policy=self.policy)
         self.payments = Payments(
             uow=uow,
@@ -55,6 +58,13 @@ class BookingService:
             settlement=self.settlement,
             charge_wait=charge_wait,
             sources=payment_sources,
+        )
+        self.waitlist = Waitlist(
+            uow=uow,
+            read_uow=read_uow,
+            clock=clock,
+            policy=self.policy,
+            cancel=lambda principal, booking_id: self.cancel(principal, booking_id=booking_id),
         )
 
     async def hold(self, request: HoldRequest) -> Booking:
@@ -91,6 +101,7 @@ class BookingService:
                     if booking.status is BookingStatus.PENDING:
                         booking.cancel(now)
                         await uow.events.release(booking.event_id, booking.quantity)
+                        await offer_seats(uow, booking.event_id, now, self.policy.hold_for)
                     else:
                         booking.cancel_requested_at = booking.cancel_requested_at or now
                     await uow.bookings.save(booking)
@@ -121,6 +132,16 @@ class BookingService:
     async def get(self, principal: Principal, *, booking_id: str) -> Booking:
         async with self._read_uow(autocommit=True) as uow:
             return await self._own(uow, principal, booking_id)
+
+    async def waitlist_join(self, principal: Principal, *, event_id: str, quantity: int) -> Joined:
+        """Wait for seats of a sold-out event (domain/waitlist.py)."""
+        return await self.waitlist.join(principal, event_id=event_id, quantity=quantity)
+
+    async def waitlist_get(self, principal: Principal, *, event_id: str) -> WaitlistView:
+        return await self.waitlist.get(principal, event_id=event_id)
+
+    async def waitlist_leave(self, principal: Principal, *, event_id: str) -> None:
+        await self.waitlist.leave(principal, event_id=event_id)
 
     async def receipt(self, principal: Principal, *, booking_id: str) -> Receipt:
         async with self._read_uow(autocommit=True) as uow:
@@ -180,6 +201,15 @@ class BatchedBookings:
 
     async def get(self, principal: Principal, *, booking_id: str) -> Booking:
         return await self.service.get(principal, booking_id=booking_id)
+
+    async def waitlist_join(self, principal: Principal, *, event_id: str, quantity: int) -> Joined:
+        return await self.service.waitlist_join(principal, event_id=event_id, quantity=quantity)
+
+    async def waitlist_get(self, principal: Principal, *, event_id: str) -> WaitlistView:
+        return await self.service.waitlist_get(principal, event_id=event_id)
+
+    async def waitlist_leave(self, principal: Principal, *, event_id: str) -> None:
+        await self.service.waitlist_leave(principal, event_id=event_id)
 
     async def receipt(self, principal: Principal, *, booking_id: str) -> Receipt:
         return await self.service.receipt(principal, booking_id=booking_id)

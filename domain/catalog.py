@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain import errors
@@ -13,6 +13,7 @@ from domain.accounts import Principal, Role
 from domain.model import BookingStatus, Event, EventStatus, new_id
 from domain.pagination import Page, Position, check_limit, decode_cursor, encode_cursor
 from domain.ports import Clock, EventFilter, UnitOfWorkFactory
+from domain.waitlist import HOLD_FOR, offer_seats
 
 MAX_CAPACITY = 1_000_000
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -32,6 +33,7 @@ class EventDraft:
     status: EventStatus = EventStatus.PUBLISHED
     sale_starts_at: datetime | None = None
     max_per_buyer: int | None = None
+    waiting_room: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,15 @@ def _check(event: Event) -> None:
 
 
 class CatalogService:
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, read_uow: UnitOfWorkFactory | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        read_uow: UnitOfWorkFactory | None = None,
+        hold_for: timedelta = HOLD_FOR,  # of the holds offered to the waiting list
+    ) -> None:
+        self._hold_for = hold_for
         self._uow = uow
         self._read_uow = read_uow or uow  # browsing may be served by a replica
         self._clock = clock
@@ -148,6 +158,9 @@ class CatalogService:
             event.currency = event.currency.upper()
             _check(event)
             await uow.events.save(event)
+            # More seats, or on sale again: the waiting list is offered them before anyone else can hold them.
+            offered = await offer_seats(uow, event_id, self._clock.now(), self._hold_for)
+            event.seats_available -= sum(h.quantity for h in offered)
             await uow.commit()
         return event
 

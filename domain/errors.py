@@ -160,3 +160,23 @@ class IdempotencyKeyReused(ValidationFailed):
 class Overloaded(Unavailable):
     code = "overloaded"
     default_message = "The service is overloaded; try again shortly."
+
+
+class QueuePassRequired(Forbidden):
+    code = "queue_pass_required"
+    default_message = "This event sells through its waiting room: join the queue and hold with the pass it gives."
+
+
+class SeatsAvailable(Conflict):
+    code = "seats_available"
+    default_message = "Seats are on sale for this event: book them instead of joining the waiting list."
+
+
+class WaitingRoomOff(Conflict):
+    code = "waiting_room_off"
+    default_message = "This event has no waiting room: book directly."
+
+
+class PromoCodeInvalid(ValidationFailed):
+    code = "promo_code_invalid"
+    default_message = "This promo code is unknown, expired, used up or not valid for these tickets."

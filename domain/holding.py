@@ -34,6 +34,7 @@ class HoldRequest:
     event_id: str
     quantity: int
     idempotency_key: str
+    admitted: bool = False  # the ingress checked a queue pass of this user for this event (waiting rooms)
 
     @property
     def user_id(self) -> str:
@@ -83,6 +84,8 @@ def plan_holds(
             if event is None or event.status is EventStatus.DRAFT:
                 raise errors.NotFound("No such event.")
             event.ensure_on_sale(now)
+            if event.waiting_room and not request.admitted:
+                raise errors.QueuePassRequired()
             if (
                 snapshot.open_holds.get(request.user_id, 0) + new_holds[request.user_id]
                 >= policy.max_open_holds_per_user

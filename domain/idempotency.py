@@ -61,6 +61,7 @@ def is_final(error: errors.DomainError) -> bool:
         errors.RateLimited,
         errors.IdempotencyInProgress,
         errors.PaymentInProgress,
+        errors.QueuePassRequired,  # about the request's pass, not the event: the same key may try again with one
     )
     return not isinstance(error, transient)
 

@@ -18,6 +18,8 @@ PAYMENT_SUCCEEDED = "payment.succeeded"
 PAYMENT_REFUNDED = "payment.refunded"
 EVENT_PUBLISHED = "event.published"
 EVENT_CANCELLED = "event.cancelled"
+# A hold made for a waiting-list entry; under `booking.` so the notifications consumer's binding hears it.
+WAITLIST_OFFERED = "booking.waitlist_offered"
 
 
 @dataclass(frozen=True)

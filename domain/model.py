@@ -61,6 +61,7 @@ class Event(RecordsMessages):
     created_at: datetime
     sale_starts_at: datetime | None = None  # None: on sale now
     max_per_buyer: int | None = None  # seats one buyer may hold or own, over all their bookings; None: no limit
+    waiting_room: bool = False  # buyers queue first; holds need the pass an admission gives (domain/waiting_room.py)
     messages: list[Message] = field(default_factory=list, repr=False, compare=False)
 
     def publish(self, now: datetime) -> None:

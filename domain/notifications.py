@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from domain.accounts import User
-from domain.messages import BOOKING_CANCELLED, BOOKING_CONFIRMED, BOOKING_EXPIRED, Message
+from domain.messages import BOOKING_CANCELLED, BOOKING_CONFIRMED, BOOKING_EXPIRED, WAITLIST_OFFERED, Message
 from domain.model import Booking, Event
 from domain.ports import Clock, UnitOfWorkFactory
 
@@ -89,4 +89,18 @@ def _expired(user: User, booking: Booking, event: Event) -> Email:
     return Email(user.email, f"Your hold expired: {event.title}", body)
 
 
-_TEMPLATES = {BOOKING_CONFIRMED: _confirmed, BOOKING_CANCELLED: _cancelled, BOOKING_EXPIRED: _expired}
+def _offered(user: User, booking: Booking, event: Event) -> Email:
+    body = (
+        f"Hello {user.name},\n\n{booking.quantity} seat(s) for {event.title} came free, and they are held for you: "
+        f"pay {_money(booking.amount_cents, booking.currency)} by {booking.expires_at:%Y-%m-%d %H:%M} UTC to keep "
+        f"them. After that they go to the next person on the waiting list.\n\nBooking id: {booking.id}"
+    )
+    return Email(user.email, f"Seats held for you: {event.title}", body)
+
+
+_TEMPLATES = {
+    BOOKING_CONFIRMED: _confirmed,
+    BOOKING_CANCELLED: _cancelled,
+    BOOKING_EXPIRED: _expired,
+    WAITLIST_OFFERED: _offered,
+}

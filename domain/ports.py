@@ -12,6 +12,7 @@ from domain.accounts import RefreshToken, Session, User
 from domain.model import Booking, Event
 from domain.pagination import Position
 from domain.payments import ChargeRequest, ChargeResult
+from domain.waitlist import WaitlistRepository
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ class UnitOfWork(Protocol):
     bookings: BookingRepository
     idempotency: IdempotencyRepository
     inbox: InboxRepository
+    waitlist: WaitlistRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -13,21 +13,29 @@ from domain import errors
 from domain.model import Booking, Payment, PaymentStatus, new_id
 from domain.payments import ChargeResult
 from domain.ports import Clock, PaymentGateway, UnitOfWorkFactory
+from domain.waitlist import HOLD_FOR, offer_seats
 
 log = logging.getLogger(__name__)
 
 
 class Settlement:
     def __init__(
-        self, *, uow: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock, settle_after: timedelta
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        clock: Clock,
+        settle_after: timedelta,
+        hold_for: timedelta = HOLD_FOR,  # of the holds offered to the waiting list
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
         self._settle_after = settle_after
+        self._hold_for = hold_for
 
     async def reap_expired(self, limit: int = 200) -> int:
-        """Release the seats of holds not paid by their expiry (no charge in flight)."""
+        """Release the seats of holds not paid by their expiry (no charge in flight), to the waiting list first."""
         now = self._clock.now()
         async with self._uow() as uow:
             # Lock event rows in one global order, so two replicas reaping together cannot deadlock.
@@ -36,6 +44,8 @@ class Settlement:
                 booking.expire(now)
                 await uow.events.release(booking.event_id, booking.quantity)
                 await uow.bookings.save(booking)
+            for event_id in sorted({b.event_id for b in expired}):  # under the event locks the releases took
+                await offer_seats(uow, event_id, now, self._hold_for)
             await uow.commit()
         return len(expired)
 
@@ -86,6 +96,7 @@ class Settlement:
                 if booking.expires_at <= now or booking.cancel_requested_at is not None:
                     booking.expire(now) if booking.cancel_requested_at is None else booking.cancel(now)
                     await uow.events.release(booking.event_id, booking.quantity)
+                    await offer_seats(uow, booking.event_id, now, self._hold_for)
             else:
                 return  # still processing at the gateway
             await uow.bookings.save(booking)
@@ -112,6 +123,7 @@ class Settlement:
                 return booking
             if booking.holds_seats:
                 await uow.events.release(booking.event_id, booking.quantity)
+                await offer_seats(uow, booking.event_id, now, self._hold_for)
             booking.cancel(now)
             await uow.bookings.save(booking)
             await uow.commit()

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from ingress import frontend, routes_auth, routes_bookings, routes_events, routes_health, routes_payments
+from ingress import (
+    frontend,
+    routes_auth,
+    routes_bookings,
+    routes_events,
+    routes_health,
+    routes_payments,
+    routes_queue,
+    routes_waitlist,
+)
 from ingress.errors import install_error_handlers
 from ingress.http_guards import install_http_guards
 from ingress.http_limits import HttpLimits
@@ -26,7 +35,8 @@ def build_app() -> FastAPI:
         # No trailing-slash redirects: they were built from the Host header, which the client chooses.
         redirect_slashes=False,
     )
-    for module in (routes_auth, routes_events, routes_bookings, routes_payments, routes_health, frontend):
+    routes = (routes_auth, routes_events, routes_queue, routes_waitlist, routes_bookings, routes_payments)
+    for module in (*routes, routes_health, frontend):  # the web app's catch-all last
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(HttpLimits)  # an over-long target or header set: the contract's JSON, not a server's page

@@ -2,33 +2,61 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, status
 
+from domain import errors
 from domain.holding import HoldRequest
 from domain.paying import PayRequest
 from ingress.deps import CurrentPrincipal, Cursor, IdempotencyKey, Limit, ResourceId, ServicesDep
 from ingress.errors import error_responses
 from ingress.schemas import BookingCreate, BookingPage, BookingRead, PaymentCreate, ReceiptRead
+from ingress.services import Services
 from ingress.views import booking_view, receipt_view
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 READ = (401, 404, 422, 503, 504)
+QueuePass = Annotated[
+    str | None,
+    Header(alias="Queue-Pass", max_length=1024, description="The pass of an admitted waiting-room entry."),
+]
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=BookingRead,
-    responses=error_responses(400, 401, 404, 409, 422, 429, 503, 504),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 429, 503, 504),
 )
 async def hold(
-    body: BookingCreate, services: ServicesDep, principal: CurrentPrincipal, key: IdempotencyKey
+    body: BookingCreate,
+    services: ServicesDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKey,
+    queue_pass: QueuePass = None,
 ) -> dict[str, Any]:
-    """Hold seats until `expires_at`; the booking is `pending` until paid."""
-    request = HoldRequest(principal, event_id=body.event_id, quantity=body.quantity, idempotency_key=key)
-    return booking_view(await services.booking.hold(request))
+    """Hold seats until `expires_at`; the booking is `pending` until paid. A waiting-room event needs `Queue-Pass`."""
+    admitted = _admitted(services, queue_pass, principal.user_id, body.event_id)
+    request = HoldRequest(principal, body.event_id, body.quantity, key, admitted=admitted)
+    started = time.perf_counter()
+    booking = await services.booking.hold(request)
+    services.latencies.record("hold", time.perf_counter() - started)
+    return booking_view(booking)
+
+
+def _admitted(services: Services, token: str | None, user_id: str, event_id: str) -> bool:
+    """Whether the request carries a valid pass of this user for this event: checked by its signature, no read.
+    Whether the event needs one is decided with the seats (domain/holding.py), from the same snapshot."""
+    if token is None or services.passes is None:
+        return False
+    try:
+        services.passes.check(token, user_id=user_id, event_id=event_id, now=datetime.now(UTC))
+    except errors.QueuePassRequired:
+        return False
+    return True
 
 
 @router.post(
@@ -42,7 +70,10 @@ async def pay(
     """Charge the card (or Stripe's `payment_method`) and confirm the booking; 402 when declined (it stays pending)."""
     card = (body.card_number or "", body.exp_month or 0, body.exp_year or 0, body.cvc or "")
     request = PayRequest(id, *card, key, body.payment_method or "")
-    return booking_view(await services.booking.pay(principal, request))
+    started = time.perf_counter()
+    booking = await services.booking.pay(principal, request)
+    services.latencies.record("pay", time.perf_counter() - started)
+    return booking_view(booking)
 
 
 @router.post("/{id}/cancel", response_model=BookingRead, responses=error_responses(*READ, 409))

@@ -6,7 +6,16 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from domain.times import to_utc
 
@@ -113,6 +122,7 @@ class EventCreate(Request):
     status: Literal["draft", "published"] = "published"
     sale_starts_at: UtcDatetime | None = Field(None, description="When holds open; null: on sale now.")
     max_per_buyer: MaxPerBuyer | None = Field(None, description="Seats one buyer may hold or own; null: no limit.")
+    waiting_room: StrictBool = Field(False, description="Buyers queue first; holds need a `Queue-Pass`.")
 
 
 class EventUpdate(Request):
@@ -130,6 +140,7 @@ class EventUpdate(Request):
     status: Literal["draft", "published"] | None = None
     sale_starts_at: UtcDatetime | None = Field(None, description="null: on sale now.")
     max_per_buyer: MaxPerBuyer | None = Field(None, description="null: no limit.")
+    waiting_room: StrictBool | None = None
 
     def changes(self) -> dict[str, Any]:
         given = self.model_dump(exclude_unset=True)
@@ -153,6 +164,7 @@ class EventRead(BaseModel):
     organizer_id: str
     sale_starts_at: datetime | None = None
     max_per_buyer: int | None = None
+    waiting_room: bool = False
 
 
 class EventPage(BaseModel):

@@ -6,15 +6,20 @@ it, in the database (adapters/local_catalog.py); the session check of every auth
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from adapters.bootstrap import connect, payment_config, session_guard
 from adapters.local_catalog import LocalCatalog
+from adapters.queue_bootstrap import waiting_room
+from adapters.security import pass_signer
 from adapters.settings import get_settings
 from deployments.base import count_round_trips
 from deployments.clients import AuthClient, BookingClient, CatalogClient, MessagingClient
+from deployments.queue_client import QueueClient
 from ingress.app import build_app
 from ingress.client_address import trusted_networks
 from ingress.route_metrics import RouteMetrics
@@ -24,7 +29,12 @@ from ingress.services import CatalogApi, HealthCheck, Services
 @serve.ingress()  # the app is built in the replica, after __init__, so its state holds this replica's handles
 class ApiDeployment:
     async def __init__(  # type: ignore[misc]  # Serve supports async constructors
-        self, auth: DeploymentHandle, catalog: DeploymentHandle, booking: DeploymentHandle, messaging: DeploymentHandle
+        self,
+        auth: DeploymentHandle,
+        catalog: DeploymentHandle,
+        booking: DeploymentHandle,
+        messaging: DeploymentHandle,
+        queue: DeploymentHandle,
     ) -> None:
         settings = get_settings()
         infra = await connect(settings, prepare=False)  # the services migrate; this replica only reads sessions
@@ -39,6 +49,7 @@ class ApiDeployment:
             "booking": booking_client,
             "messaging": MessagingClient(messaging, settings.catalog_timeout_s),
         }
+        queue_client = QueueClient(queue, settings.queue_timeout_s, statuses=waiting_room(infra))
         self.services = Services(
             auth=auth_client,
             catalog=catalog_api,
@@ -49,7 +60,10 @@ class ApiDeployment:
             demo=settings.demo_mode,
             payments=payment_config(settings),
             trusted_proxies=trusted_networks(settings.trusted_proxies),
+            queue=queue_client,
+            passes=pass_signer(settings),
         )
+        self._reports = asyncio.get_running_loop().create_task(queue_client.report_forever(self.services.latencies))
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         app = build_app()

@@ -18,8 +18,12 @@ from domain.model import Booking, Event
 from domain.pagination import Page
 from domain.paying import PayRequest
 from domain.ports import EventFilter
+from domain.queue_pass import PassSigner
 from domain.sessions import SessionGuard
+from domain.waiting_room import QueueEntry, Room
+from domain.waitlist import Joined, WaitlistView
 from ingress.client_address import Network
+from ingress.latency_window import LatencyWindow
 
 TARGETS = ("auth", "catalog", "booking", "messaging")  # the services /health asks
 
@@ -54,6 +58,17 @@ class BookingApi(Protocol):
     async def get(self, principal: Principal, *, booking_id: str) -> Booking: ...
     async def receipt(self, principal: Principal, *, booking_id: str) -> Receipt: ...
     async def list(self, principal: Principal, *, limit: int = 20, cursor: str | None = None) -> Page[Booking]: ...
+    async def waitlist_join(self, principal: Principal, *, event_id: str, quantity: int) -> Joined: ...
+    async def waitlist_get(self, principal: Principal, *, event_id: str) -> WaitlistView: ...
+    async def waitlist_leave(self, principal: Principal, *, event_id: str) -> None: ...
+
+
+class QueueApi(Protocol):
+    """The waiting rooms: joins and leaves go to the Queue deployment, polls are read from its store here."""
+
+    async def join(self, principal: Principal, room: Room) -> tuple[QueueEntry, bool]: ...
+    async def status(self, principal: Principal, room: Room) -> QueueEntry: ...
+    async def leave(self, principal: Principal, event_id: str) -> None: ...
 
 
 class HealthCheck(Protocol):
@@ -88,3 +103,6 @@ class Services:
     demo: bool = False  # what /api/config tells the web app
     payments: PaymentConfig = field(default_factory=PaymentConfig)
     trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For names the client (ingress/client_address.py)
+    queue: QueueApi | None = None  # None: waiting rooms are not served (their holds still need a pass)
+    passes: PassSigner | None = None  # checks the Queue-Pass of holds, without a store read
+    latencies: LatencyWindow = field(default_factory=LatencyWindow)  # holds' and payments' latency, for the Queue

@@ -36,6 +36,7 @@ def event_view(event: Event) -> dict[str, Any]:
         "organizer_id": event.organizer_id,
         "sale_starts_at": iso(event.sale_starts_at) if event.sale_starts_at else None,
         "max_per_buyer": event.max_per_buyer,
+        "waiting_room": event.waiting_room,
     }
 
 

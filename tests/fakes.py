@@ -27,6 +27,7 @@ from domain.ports import (
     SessionRepository,
     UserRepository,
 )
+from domain.waitlist import WaitlistRepository
 from tests.fake_bookings import FakeBookingRepository
 from tests.fake_outside import (
     DECLINED_CARD,
@@ -50,8 +51,9 @@ from tests.fake_repositories import (
     FakeSessionRepository,
     FakeUserRepository,
 )
+from tests.fake_waitlist import FakeWaitlistRepository
 
-_TABLES = ("users", "sessions", "refresh_tokens", "events", "bookings", "idempotency", "outbox", "inbox")
+_TABLES = ("users", "sessions", "refresh_tokens", "events", "bookings", "idempotency", "outbox", "inbox", "waitlist")
 _DELETED = object()
 
 
@@ -85,6 +87,7 @@ class FakeUnitOfWork:
         self.bookings: BookingRepository = FakeBookingRepository(self)
         self.idempotency: IdempotencyRepository = FakeIdempotencyRepository(self)
         self.inbox: InboxRepository = FakeInboxRepository(self)
+        self.waitlist: WaitlistRepository = FakeWaitlistRepository(self)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         assert not self._active, "a unit of work is entered once"

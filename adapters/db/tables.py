@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -118,6 +119,7 @@ events = Table(
     Column("version", BigInteger, nullable=False, server_default="0"),
     _at("sale_starts_at", nullable=True),  # null: on sale now
     Column("max_per_buyer", Integer, nullable=True),  # seats one buyer may hold or own; null: no limit
+    Column("waiting_room", Boolean, nullable=False, server_default=false()),  # holds need a queue pass
     # The last line of defence against overselling and over-releasing: no code path can break these.
     CheckConstraint("seats_available >= 0 AND seats_available <= capacity", name="seats_in_range"),
     CheckConstraint("capacity > 0", name="capacity_positive"),

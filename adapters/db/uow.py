@@ -20,6 +20,7 @@ from adapters.db.engine import READ_ONLY
 from adapters.db.events import SqlEventRepository
 from adapters.db.idempotency import SqlIdempotencyRepository
 from adapters.db.inbox import SqlInboxRepository
+from adapters.db.waitlist import SqlWaitlistRepository
 from domain.ports import (
     BookingRepository,
     EventRepository,
@@ -30,6 +31,7 @@ from domain.ports import (
     UnitOfWork,
     UserRepository,
 )
+from domain.waitlist import WaitlistRepository
 
 
 @dataclass
@@ -140,6 +142,7 @@ class SqlUnitOfWork:
     bookings: BookingRepository
     idempotency: IdempotencyRepository
     inbox: InboxRepository
+    waitlist: WaitlistRepository
 
     def __init__(
         self,
@@ -164,6 +167,7 @@ class SqlUnitOfWork:
         self.bookings = SqlBookingRepository(link, self._touched)
         self.idempotency = SqlIdempotencyRepository(link)
         self.inbox = SqlInboxRepository(link)
+        self.waitlist = SqlWaitlistRepository(link, self._touched)
         return self
 
     async def __aexit__(

@@ -2,85 +2,26 @@
 // Run by tests/e2e/test_browser.py: BASE_URL=http://127.0.0.1:PORT SCREENSHOT_DIR=/tmp/x node e2e/journey.mjs
 // Drives Debian's Chromium through playwright-core (no browser download). Prints one line per step.
 import { chromium } from 'playwright-core';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8000').replace(/\/$/, '');
-const SHOTS = process.env.SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'eventbook-shots-'));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const TIMEOUT = Number(process.env.STEP_TIMEOUT_MS ?? 15000);
-const DECLINED = '4000 0000 0000 0002';
-const GOOD = '4242 4242 4242 4242';
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 860 };
-
-mkdirSync(SHOTS, { recursive: true });
-const unique = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
-let steps = 0;
-const pageErrors = [];
-
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-}
-
-async function step(name, fn) {
-  const started = Date.now();
-  await fn();
-  steps += 1;
-  console.log(`ok ${steps} - ${name} (${Date.now() - started} ms)`);
-}
-
-async function shot(page, name, fullPage = true) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-}
-
-async function newPage(browser, viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, baseURL: BASE_URL, locale: 'en-GB', timezoneId: 'UTC' });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
-  page.on('console', (msg) => msg.type() === 'error' && !/Failed to load resource/.test(msg.text()) && pageErrors.push(msg.text()));
-  return page;
-}
-
-/** The page's <h1> has the focus after a navigation (screen readers and keyboards start there). */
-async function h1HasFocus(page, text) {
-  await page.getByRole('heading', { level: 1, name: text }).waitFor();
-  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
-}
-
-async function register(page, name, email, password) {
-  await page.goto('/register');
-  await h1HasFocus(page, 'Create an account');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByTestId('whoami').getByText(name).waitFor();
-}
-
-async function login(page, email, password) {
-  await page.goto('/login');
-  await h1HasFocus(page, 'Log in');
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByLabel('Password').press('Enter'); // the keyboard submits the form
-  await page.getByTestId('whoami').waitFor();
-}
-
-async function searchFor(page, text) {
-  await page.goto('/');
-  await page.getByLabel('Search').fill(text);
-  await page.getByRole('button', { name: 'Search', exact: true }).click();
-  await page.waitForURL((url) => url.searchParams.get('q') === text);
-}
-
-async function pay(page, card) {
-  await page.getByLabel('Card number').fill(card);
-  await page.getByLabel('CVC').fill('123');
-  await page.getByRole('button', { name: /^Pay / }).click();
-}
+import {
+  CHROMIUM,
+  DECLINED,
+  GOOD,
+  PHONE,
+  SHOTS,
+  check,
+  h1HasFocus,
+  login,
+  newPage,
+  pageErrors,
+  pay,
+  progress,
+  register,
+  searchFor,
+  shot,
+  step,
+  unique,
+} from './helpers.mjs';
+import { waitingRoomJourney } from './waiting-room.mjs';
 
 async function main() {
   const browser = await chromium.launch({
@@ -102,12 +43,13 @@ async function main() {
     await customerJourney(browser);
     const event = await organizerJourney(browser);
     await soldOutJourney(browser, event);
+    await waitingRoomJourney(browser);
   } finally {
     await browser.close();
   }
   const errors = pageErrors.filter((e) => !/status of 40[1249]|status of 50[34]/.test(e));
   check(errors.length === 0, `no JavaScript errors in the pages: ${errors.join(' | ')}`);
-  console.log(`JOURNEYS OK: ${steps} steps; screenshots in ${SHOTS}`);
+  console.log(`JOURNEYS OK: ${progress.steps} steps; screenshots in ${SHOTS}`);
 }
 
 const customer = { name: `Ada ${unique}`, email: `ada-${unique}@example.org`, password: 'correct horse battery' };
@@ -299,6 +241,15 @@ async function soldOutJourney(browser, { page: organizer, title, eventId }) {
     await buyer.getByTestId('confirmed').waitFor();
   });
 
+  await step('the customer who missed out joins the waiting list', async () => {
+    await late.reload();
+    await late.getByLabel('Seats wanted').fill('1');
+    await late.getByRole('button', { name: 'Join the waiting list' }).click();
+    await late.locator('[data-testid=waitlist-entry][data-status=waiting]').waitFor();
+    check(/on the waiting list for 1 seat/.test((await late.getByTestId('waitlist-entry').textContent()) ?? ''), 'the entry is shown');
+    await shot(late, '13-waiting-list');
+  });
+
   await step('the organizer sees the sales and cancels the event', async () => {
     await organizer.reload();
     const row = organizer.getByTestId('organizer-row').filter({ hasText: title });
@@ -330,7 +281,7 @@ async function soldOutJourney(browser, { page: organizer, title, eventId }) {
 }
 
 main().catch((error) => {
-  console.error(`FAILED after ${steps} steps: ${error?.stack ?? error}`);
+  console.error(`FAILED after ${progress.steps} steps: ${error?.stack ?? error}`);
   if (pageErrors.length) console.error(`page errors: ${pageErrors.join(' | ')}`);
   process.exit(1);
 });

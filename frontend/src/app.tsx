@@ -9,6 +9,8 @@ import { CheckoutPage } from './pages/Checkout';
 import { BookingsPage, ReceiptPage } from './pages/Bookings';
 import { EventEditorPage } from './pages/EventEditor';
 import { OrganizerPage } from './pages/Organizer';
+import { QueuePage } from './pages/Queue';
+import { QueueCheckoutPage } from './pages/QueueCheckout';
 
 export function App() {
   return (
@@ -83,6 +85,8 @@ function Shell() {
         <Routes>
           <Route path="/" element={<EventsPage />} />
           <Route path="/events/:id" element={<EventPage />} />
+          <Route path="/events/:id/queue" element={<RequireUser>{<QueuePage />}</RequireUser>} />
+          <Route path="/events/:id/checkout" element={<RequireUser>{<QueueCheckoutPage />}</RequireUser>} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/register" element={<RegisterPage />} />
           <Route path="/checkout/:id" element={<RequireUser>{<CheckoutPage />}</RequireUser>} />

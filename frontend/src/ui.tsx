@@ -1,5 +1,5 @@
 // Small shared pieces: page headings that take focus, error and status boxes, loading states.
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from './api/client';
 import { messageFor } from './checkout/state';
@@ -61,4 +61,16 @@ export function Loading({ what = 'Loading' }: { what?: string }) {
 
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status}`}>{status}</span>;
+}
+
+/** The current time, ticking every second while `active`. */
+export function useNow(active = true): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
 }

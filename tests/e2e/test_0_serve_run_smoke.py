@@ -32,7 +32,7 @@ def test_serve_status_shows_the_four_services_and_the_ingress_healthy(live_app: 
     application = status["applications"]["eventbook"]
     assert application["status"] == "RUNNING"
     deployments = application["deployments"]
-    assert set(deployments) == {"Api", "Auth", "Catalog", "Booking", "Payment", "Messaging"}
+    assert set(deployments) == {"Api", "Auth", "Catalog", "Booking", "Payment", "Messaging", "Queue"}
     assert all(d["status"] == "HEALTHY" for d in deployments.values()), out
 
 

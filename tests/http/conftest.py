@@ -15,12 +15,17 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # `tests.fakes`, however pytest is started
 
 from adapters.bootstrap import Ports, auth_service, booking_service, catalog_service, local_services
-from adapters.security import JwtTokens
+from adapters.queue_bootstrap import LocalQueue
+from adapters.security import JwtTokens, pass_signer
 from adapters.settings import Settings
 from domain.accounts import Role
 from domain.ports import Revocations
+from domain.queueing import QueueService
+from domain.waiting_room import AdmissionPolicy, WaitingRoom
 from ingress.app import build_app
 from ingress.services import HealthCheck, Services
+from tests.fake_queue import FakeQueueStore
+from tests.fake_rooms import FakeRooms
 from tests.fakes import FakeClock, FakeGateway, FakeHasher, InMemoryStore, uow_factory
 
 SECRET = "test-secret-" + "x" * 32
@@ -86,7 +91,16 @@ def make_services(store: InMemoryStore, clock: FakeClock, revocations: Revocatio
         catalog=catalog_service(ports),
         booking=booking_service(ports, FakeGateway()),
         health=health,
+        queue=local_queue(ports, store),
     )
+
+
+def local_queue(ports: Ports, store: InMemoryStore) -> LocalQueue:
+    """The Queue's work in this process, over an in-memory queue store and the fake store's events."""
+    room = WaitingRoom(
+        store=FakeQueueStore(), passes=pass_signer(ports.settings), clock=ports.clock, policy=AdmissionPolicy()
+    )
+    return LocalQueue(QueueService(room=room, rooms=FakeRooms(store), clock=ports.clock), tick_s=0.05)
 
 
 def make_app(services: Services) -> FastAPI:

@@ -11,7 +11,7 @@ from adapters.settings import Settings
 from deployments.clients import BATCH_SIZE, BATCHES_AT_ONCE
 
 CONFIG = Path(__file__).resolve().parents[2] / "serve_config.yaml"
-ON_THE_DATABASE = ("Auth", "Catalog", "Booking", "Payment", "Messaging")
+ON_THE_DATABASE = ("Auth", "Catalog", "Booking", "Payment", "Messaging", "Queue")
 
 
 def deployments() -> dict[str, dict[str, Any]]:

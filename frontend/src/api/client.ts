@@ -17,69 +17,13 @@ import type {
   User,
   UserCreate,
 } from './types';
+import { ApiError, toApiError } from './errors';
 import { MemoryTokenStore, type StoredTokens, type TokenStore } from './tokens';
 
-/** An error answer of the API (or of the network), as `{status, code, message, details}`. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: Record<string, unknown>;
-  readonly retryAfter: number | null;
-
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    details: Record<string, unknown> = {},
-    retryAfter: number | null = null,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.details = details;
-    this.retryAfter = retryAfter;
-  }
-
-  /** Per-field messages of a 422 `validation_error` (`details.fields`). */
-  get fields(): Record<string, string> {
-    const fields = this.details.fields;
-    return fields && typeof fields === 'object' ? (fields as Record<string, string>) : {};
-  }
-}
-
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthenticated',
-  402: 'card_declined',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
-  422: 'validation_error',
-  429: 'rate_limited',
-  502: 'unavailable',
-  503: 'unavailable',
-  504: 'timeout',
-};
-
-/** Map any answer that is not 2xx to an ApiError: the contract's error body, or a code that fits the status. */
-export function toApiError(status: number, body: unknown, retryAfterHeader: string | null = null): ApiError {
-  const retryAfter = retryAfterHeader !== null && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : null;
-  const error = (body as { error?: unknown } | null)?.error as
-    | { code?: unknown; message?: unknown; details?: unknown }
-    | undefined;
-  if (error && typeof error.code === 'string') {
-    const message = typeof error.message === 'string' ? error.message : 'The request failed.';
-    const details = error.details && typeof error.details === 'object' ? (error.details as Record<string, unknown>) : {};
-    return new ApiError(status, error.code, message, details, retryAfter);
-  }
-  const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request');
-  return new ApiError(status, code, `The server answered ${status}.`, {}, retryAfter);
-}
-
+export { ApiError, toApiError } from './errors';
 export { LocalTokenStore, MemoryTokenStore, type StoredTokens, type TokenStore } from './tokens';
 
-type Method = 'GET' | 'POST' | 'PATCH';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type Query = Record<string, string | number | undefined | null>;
 
 interface RequestOptions {
@@ -90,6 +34,10 @@ interface RequestOptions {
   idempotencyKey?: string;
   /** Concrete path for a templated ApiPath, e.g. `/api/events/abc` for `/api/events/{id}`. */
   url?: string;
+  /** Extra request headers (e.g. `Queue-Pass`). */
+  headers?: Record<string, string>;
+  /** Sees the headers of every answer (e.g. `Retry-After` on a 200, which the body does not carry). */
+  onHeaders?: (headers: Headers) => void;
 }
 
 export interface ClientOptions {
@@ -168,7 +116,7 @@ export class ApiClient {
   }
 
   private async send<T>(method: Method, path: ApiPath, options: RequestOptions, token?: string): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = `Bearer ${token}`;
     if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
@@ -185,6 +133,7 @@ export class ApiClient {
     } catch {
       throw new ApiError(0, 'network', 'The server could not be reached. Check your connection and try again.');
     }
+    options.onHeaders?.(response.headers);
     if (response.status === 204) return undefined as T;
     const text = await response.text();
     let body: unknown = null;
@@ -271,8 +220,10 @@ export class ApiClient {
   }
 
   // --- bookings (hold and pay take the caller's Idempotency-Key: a retry must send the same one)
-  hold(eventId: string, quantity: number, idempotencyKey: string): Promise<Booking> {
-    return this.request<Booking>('POST', '/api/bookings', { body: { event_id: eventId, quantity }, idempotencyKey });
+  /** A hold; for a waiting-room event, `pass` is the admitted queue entry's pass (sent as `Queue-Pass`). */
+  hold(eventId: string, quantity: number, idempotencyKey: string, pass?: string | null): Promise<Booking> {
+    const headers = pass ? { 'Queue-Pass': pass } : undefined;
+    return this.request<Booking>('POST', '/api/bookings', { body: { event_id: eventId, quantity }, idempotencyKey, headers });
   }
   pay(bookingId: string, card: PaymentCreate, idempotencyKey: string): Promise<Booking> {
     return this.request<Booking>('POST', '/api/bookings/{id}/pay', {

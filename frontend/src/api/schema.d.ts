@@ -104,7 +104,7 @@ export interface paths {
         put?: never;
         /**
          * Hold
-         * @description Hold seats until `expires_at`; the booking is `pending` until paid.
+         * @description Hold seats until `expires_at`; the booking is `pending` until paid. A waiting-room event needs `Queue-Pass`.
          */
         post: operations["hold_api_bookings_post"];
         delete?: never;
@@ -250,6 +250,63 @@ export interface paths {
          */
         post: operations["cancel_event_api_events__id__cancel_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Poll
+         * @description Where the caller stands; `Retry-After` says when to ask again.
+         */
+        get: operations["poll_api_events__id__queue_get"];
+        put?: never;
+        /**
+         * Join
+         * @description Join the event's waiting room; joining again answers the same entry (200).
+         */
+        post: operations["join_api_events__id__queue_post"];
+        /**
+         * Leave
+         * @description Leave the waiting room (an admitted buyer's pass stays valid until it runs out).
+         */
+        delete: operations["leave_api_events__id__queue_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{id}/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Entry
+         * @description The caller's entry; 404 if they are not on the list.
+         */
+        get: operations["get_entry_api_events__id__waitlist_get"];
+        put?: never;
+        /**
+         * Join
+         * @description Wait for seats of a sold-out event (409 `seats_available` while enough are on sale); joining again answers
+         *     the entry already there (200). Seats that come back are held for the first entries that fit, in order.
+         */
+        post: operations["join_api_events__id__waitlist_post"];
+        /**
+         * Leave
+         * @description Leave the list (done if not on it); an unpaid offer is cancelled, so its seats pass to the next entries.
+         */
+        delete: operations["leave_api_events__id__waitlist_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -460,6 +517,12 @@ export interface components {
              * @default
              */
             venue: string;
+            /**
+             * Waiting Room
+             * @description Buyers queue first; holds need a `Queue-Pass`.
+             * @default false
+             */
+            waiting_room: boolean;
         };
         /** EventPage */
         EventPage: {
@@ -509,6 +572,11 @@ export interface components {
             title: string;
             /** Venue */
             venue: string;
+            /**
+             * Waiting Room
+             * @default false
+             */
+            waiting_room: boolean;
         };
         /**
          * EventUpdate
@@ -545,6 +613,8 @@ export interface components {
             title?: string | null;
             /** Venue */
             venue?: string | null;
+            /** Waiting Room */
+            waiting_room?: boolean | null;
         };
         /** HealthRead */
         HealthRead: {
@@ -630,6 +700,30 @@ export interface components {
             /** Publishable Key */
             publishable_key: string | null;
         };
+        /** QueueEntryRead */
+        QueueEntryRead: {
+            /** Admitted Until */
+            admitted_until: string | null;
+            /** Ahead */
+            ahead: number | null;
+            /** Estimated Wait S */
+            estimated_wait_s: number | null;
+            /** Event Id */
+            event_id: string;
+            /**
+             * Pass
+             * @description The Queue-Pass of an admitted entry; null otherwise.
+             */
+            pass?: string | null;
+            /** Position */
+            position: number | null;
+            status: components["schemas"]["QueueStatus"];
+        };
+        /**
+         * QueueStatus
+         * @enum {string}
+         */
+        QueueStatus: "waiting" | "admitted" | "expired" | "closed";
         /** ReceiptRead */
         ReceiptRead: {
             /** Amount Cents */
@@ -696,6 +790,33 @@ export interface components {
              * @enum {string}
              */
             role: "customer" | "organizer" | "admin";
+        };
+        /** WaitlistEntryRead */
+        WaitlistEntryRead: {
+            /** Event Id */
+            event_id: string;
+            /** @description The pending hold made for you (pay it by its `expires_at`). */
+            offer: components["schemas"]["BookingRead"] | null;
+            /**
+             * Position
+             * @description 1-based among the entries still waiting; null once offered.
+             */
+            position: number | null;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "offered" | "expired" | "booked";
+        };
+        /** WaitlistJoin */
+        WaitlistJoin: {
+            /**
+             * Quantity
+             * @description Seats wanted: at most the per-order maximum (10 by default) and the event's limit.
+             */
+            quantity: number;
         };
         /** WebhookAck */
         WebhookAck: {
@@ -1212,6 +1333,8 @@ export interface operations {
             header: {
                 /** @description Any unique string per operation (a UUID is fine); a retry reuses it. */
                 "Idempotency-Key": string;
+                /** @description The pass of an admitted waiting-room entry. */
+                "Queue-Pass"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -1245,6 +1368,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2112,6 +2244,557 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    poll_api_events__id__queue_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueEntryRead"];
+                };
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    join_api_events__id__queue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Seconds before polling again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueEntryRead"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueEntryRead"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad or missing header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    leave_api_events__id__queue_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_entry_api_events__id__waitlist_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryRead"];
+                };
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    join_api_events__id__waitlist_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitlistJoin"];
+            };
+        };
+        responses: {
+            /** @description On the list already: that entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryRead"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryRead"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad or missing header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    leave_api_events__id__waitlist_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

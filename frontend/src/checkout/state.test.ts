@@ -73,6 +73,14 @@ describe('error → message', () => {
     expect(messageFor(new Error('boom')).next).toBe('retry');
     expect(messageFor(new ApiError(400, 'weird', 'Weird.')).text).toBe('Weird.');
   });
+
+  it('the on-sale refusals say what to do: rejoin the queue, choose fewer seats', () => {
+    expect(messageFor(new ApiError(403, 'queue_pass_required', 'x')).text).toMatch(/queue/);
+    expect(messageFor(new ApiError(409, 'purchase_limit_reached', 'x', { seats_left_for_you: 1 })).text).toBe(
+      'You can book 1 more seat for this event: choose fewer.',
+    );
+    expect(messageFor(new ApiError(409, 'purchase_limit_reached', 'x', { seats_left_for_you: 0 })).text).toMatch(/as many seats/);
+  });
 });
 
 describe('payment attempts', () => {

@@ -126,6 +126,22 @@ export function messageFor(error: unknown): ErrorMessage {
         next: 'fix_form',
       };
     }
+    case 'queue_pass_required':
+      return { title: 'Your turn has passed', text: 'Seats for this event are sold through the queue: join it again.', next: 'none' };
+    case 'event_not_on_sale':
+      return { title: 'Not on sale yet', text: 'The sale for this event has not opened yet.', next: 'none' };
+    case 'purchase_limit_reached': {
+      const left = error.details.seats_left_for_you;
+      const text =
+        typeof left === 'number'
+          ? left > 0
+            ? `You can book ${left} more seat${left === 1 ? '' : 's'} for this event: choose fewer.`
+            : 'You already hold or own as many seats as one buyer may have for this event.'
+          : error.message;
+      return { title: 'Limit per buyer reached', text, next: 'none' };
+    }
+    case 'seats_available':
+      return { title: 'Seats are back on sale', text: 'No need for the waiting list: book them now.', next: 'none' };
     case 'not_found':
       return { title: 'Not found', text: 'This booking or event does not exist.', next: 'none' };
     default:

@@ -1,9 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { getWaitlist, type WaitlistEntry } from '../api/queue';
 import type { Booking, Event, Receipt } from '../api/types';
 import { formatDate, formatMoney } from '../checkout/state';
+import { leftToPay } from '../queue/state';
 import { useSession } from '../session';
-import { ErrorBox, Loading, PageTitle, StatusBadge } from '../ui';
+import { ErrorBox, Loading, PageTitle, StatusBadge, useNow } from '../ui';
 
 function CancelButton({ booking, onCancelled }: { booking: Booking; onCancelled: (b: Booking) => void }) {
   const { api } = useSession();
@@ -60,6 +62,21 @@ export function BookingsPage() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
+  // The user's waiting-list entry per event of a pending booking: is that booking an offer made from the list?
+  const [waitlist, setWaitlist] = useState<Record<string, WaitlistEntry | null>>({});
+  const asked = useRef(new Set<string>());
+  const anyPending = !!bookings?.some((b) => b.status === 'pending');
+  const now = useNow(anyPending);
+
+  useEffect(() => {
+    const ids = [...new Set((bookings ?? []).filter((b) => b.status === 'pending').map((b) => b.event_id))];
+    for (const eventId of ids.filter((e) => !asked.current.has(e))) {
+      asked.current.add(eventId);
+      getWaitlist(api, eventId)
+        .catch(() => null) // no entry (404), or the list is unavailable: then it is an ordinary hold
+        .then((entry) => setWaitlist((current) => ({ ...current, [eventId]: entry })));
+    }
+  }, [api, bookings]);
 
   const addEvents = async (items: Booking[]) => {
     const ids = [...new Set(items.map((b) => b.event_id))];
@@ -110,6 +127,8 @@ export function BookingsPage() {
         <ul className="booking-list" aria-label="Bookings">
           {bookings.map((b) => {
             const event = events[b.event_id];
+            const offer = b.status === 'pending' && waitlist[b.event_id]?.offer?.id === b.id;
+            const left = b.status === 'pending' ? leftToPay(b.expires_at, now) : null;
             return (
               <li key={b.id} className="card booking" data-testid="booking" data-status={b.status}>
                 <div>
@@ -118,16 +137,29 @@ export function BookingsPage() {
                     {event && `${formatDate(event.starts_at)} · ${event.venue} · `}
                     {b.quantity} seat{b.quantity === 1 ? '' : 's'} · {formatMoney(b.amount_cents, b.currency)}
                   </p>
+                  {offer && (
+                    <p className="offer" data-testid="waitlist-offer">
+                      <strong>Offer from the waiting list</strong>: seats held for you.
+                    </p>
+                  )}
                   <p>
                     <StatusBadge status={b.status} />
                     {b.payment?.status === 'refunded' && <StatusBadge status="refunded" />}
-                    {b.status === 'pending' && <span className="muted"> until {formatDate(b.expires_at)}</span>}
+                    {left && (
+                      <span className="muted">
+                        {' '}
+                        <span role="timer" className="booking-countdown" data-testid="booking-countdown">
+                          {left.text}
+                        </span>{' '}
+                        (until {formatDate(b.expires_at)})
+                      </span>
+                    )}
                   </p>
                 </div>
                 <div className="actions">
-                  {b.status === 'pending' && (
+                  {left && left.seconds > 0 && (
                     <Link className="button" to={`/checkout/${b.id}`}>
-                      Pay now
+                      {offer ? 'Pay' : 'Pay now'}
                     </Link>
                   )}
                   {b.status === 'confirmed' && (

@@ -18,18 +18,7 @@ import {
   type PaymentAttempt,
 } from '../checkout/state';
 import { useSession } from '../session';
-import { ErrorBox, Loading, PageTitle } from '../ui';
-
-/** The current time, ticking every second while `active`. */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
+import { ErrorBox, Loading, PageTitle, useNow } from '../ui';
 
 function Countdown({ expiresAt, now }: { expiresAt: string; now: number }) {
   const left = secondsLeft(expiresAt, now);

@@ -1,27 +1,76 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
-import { ApiError, newIdempotencyKey } from '../api/client';
+import { ApiError } from '../api/client';
+import { joinQueue } from '../api/queue';
 import type { Event } from '../api/types';
-import { formatDate, formatMoney, messageFor } from '../checkout/state';
+import { formatDate, formatMoney } from '../checkout/state';
+import { loadPass } from '../queue/storage';
 import { useSession } from '../session';
 import { ErrorBox, Loading, PageTitle } from '../ui';
 import { seatsLeft } from './Events';
+import { HoldForm } from './HoldForm';
+import { WaitlistPanel } from './Waitlist';
 
-const MAX_PER_ORDER = 10;
-
-export function EventPage() {
-  const { id = '' } = useParams();
+/** A waiting-room event: join its queue (also before the sale opens), or go on to checkout with a valid pass. */
+function JoinQueue({ event, opensAt, onChanged }: { event: Event; opensAt: string | null; onChanged: () => void }) {
   const { api, user } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
-  const [event, setEvent] = useState<Event | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const [quantity, setQuantity] = useState(1);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  // One key per quantity: a retry (after a timeout, say) sends the same key, so it can never hold twice.
-  const attempt = useRef<{ quantity: number; key: string } | null>(null);
+  const pass = loadPass(event.id);
 
+  const join = async () => {
+    if (!user) {
+      navigate(`/login?next=${encodeURIComponent(location.pathname)}`);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await joinQueue(api, event.id);
+      navigate(`/events/${event.id}/queue`, { state: { answer, at: Date.now() } });
+    } catch (err) {
+      setError(err);
+      if (err instanceof ApiError && err.code === 'waiting_room_off') onChanged();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (pass && user) {
+    return (
+      <p className="alert alert-success" data-testid="queue-admitted">
+        <strong>It is your turn.</strong>{' '}
+        <Link className="button" to={`/events/${event.id}/checkout`}>
+          Continue to checkout
+        </Link>
+      </p>
+    );
+  }
+  return (
+    <div className="stack" data-testid="join-queue">
+      {opensAt ? (
+        <p className="alert alert-info" data-testid="sale-opens">
+          The sale opens <time dateTime={opensAt}>{formatDate(opensAt)}</time>. You can join the queue now: the order is
+          drawn when the sale opens, so joining early buys no advantage.
+        </p>
+      ) : (
+        <p className="hint">This event sells through a waiting room: join the queue and you are let in to book in turn.</p>
+      )}
+      <ErrorBox error={error} focus testId="queue-error" />
+      <button type="button" onClick={join} disabled={busy}>
+        {busy ? 'Joining…' : user ? 'Join the queue' : 'Log in to join the queue'}
+      </button>
+    </div>
+  );
+}
+
+export function EventPage() {
+  const { id = '' } = useParams();
+  const { api } = useSession();
+  const [event, setEvent] = useState<Event | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
   const load = () =>
     api.getEvent(id).then(
       (e) => {
@@ -35,36 +84,6 @@ export function EventPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, id]);
 
-  const max = Math.max(1, Math.min(MAX_PER_ORDER, event?.seats_available ?? 1));
-  const clamp = (n: number) => Math.max(1, Math.min(max, Number.isFinite(n) ? Math.round(n) : 1));
-
-  const hold = async (e?: FormEvent) => {
-    e?.preventDefault();
-    if (!event) return;
-    if (!user) {
-      navigate(`/login?next=${encodeURIComponent(location.pathname)}`);
-      return;
-    }
-    if (!attempt.current || attempt.current.quantity !== quantity) {
-      attempt.current = { quantity, key: newIdempotencyKey() };
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const booking = await api.hold(event.id, quantity, attempt.current.key);
-      attempt.current = null;
-      navigate(`/checkout/${booking.id}`);
-    } catch (err) {
-      setError(err);
-      if (err instanceof ApiError && err.code === 'sold_out') {
-        attempt.current = null;
-        load();
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
-
   if (loadError) {
     return (
       <>
@@ -76,7 +95,8 @@ export function EventPage() {
   }
   const soldOut = event !== null && event.seats_available <= 0;
   const opensAt = event?.sale_starts_at && new Date(event.sale_starts_at) > new Date() ? event.sale_starts_at : null;
-  const bookable = event !== null && event.status === 'published' && !soldOut && !opensAt;
+  const published = event?.status === 'published';
+  const bookable = published && !soldOut && !opensAt;
   return (
     <>
       <p className="breadcrumb">
@@ -107,80 +127,26 @@ export function EventPage() {
                   <dd data-testid="max-per-buyer">{event.max_per_buyer} seats per buyer</dd>
                 </>
               )}
+              {event.waiting_room && (
+                <>
+                  <dt>Sale</dt>
+                  <dd data-testid="waiting-room">Through a waiting room</dd>
+                </>
+              )}
             </dl>
             <p>{event.description}</p>
             {event.status !== 'published' && <p className="alert alert-info">This event is {event.status}.</p>}
           </section>
           <section className="card" aria-labelledby="book-heading">
             <h2 id="book-heading">Book seats</h2>
-            {opensAt && (
+            {opensAt && !event.waiting_room && (
               <p className="alert alert-info" data-testid="sale-opens">
                 The sale opens <time dateTime={opensAt}>{formatDate(opensAt)}</time>. Come back then.
               </p>
             )}
-            {soldOut && !error && (
-              <p className="alert alert-error" role="alert" data-code="sold_out">
-                <strong>Sold out.</strong> There are no seats left for this event.
-              </p>
-            )}
-            <ErrorBox error={error} focus testId="hold-error">
-              {messageFor(error).next === 'retry' && (
-                <>
-                  {' '}
-                  <button type="button" onClick={() => hold()} disabled={busy}>
-                    Try again
-                  </button>
-                </>
-              )}
-            </ErrorBox>
-            {bookable && (
-              <form onSubmit={hold} className="hold-form">
-                <div className="field">
-                  <label htmlFor="quantity">Seats</label>
-                  <div className="stepper">
-                    <button
-                      type="button"
-                      className="secondary"
-                      aria-label="One seat fewer"
-                      onClick={() => setQuantity((q) => clamp(q - 1))}
-                      disabled={quantity <= 1}
-                    >
-                      −
-                    </button>
-                    <input
-                      id="quantity"
-                      name="quantity"
-                      type="number"
-                      inputMode="numeric"
-                      min={1}
-                      max={max}
-                      value={quantity}
-                      onChange={(e) => setQuantity(clamp(Number(e.target.value)))}
-                      aria-describedby="quantity-hint"
-                    />
-                    <button
-                      type="button"
-                      className="secondary"
-                      aria-label="One seat more"
-                      onClick={() => setQuantity((q) => clamp(q + 1))}
-                      disabled={quantity >= max}
-                    >
-                      +
-                    </button>
-                  </div>
-                  <p id="quantity-hint" className="hint">
-                    Up to {max} per order.
-                  </p>
-                </div>
-                <p className="total">
-                  Total: <strong>{formatMoney(event.price_cents * quantity, event.currency)}</strong>
-                </p>
-                <button type="submit" disabled={busy}>
-                  {busy ? 'Holding seats…' : user ? `Hold ${quantity} seat${quantity === 1 ? '' : 's'}` : 'Log in to book'}
-                </button>
-                <p className="hint">Seats are held for a few minutes while you pay.</p>
-              </form>
-            )}
+            {event.waiting_room && published && !soldOut && <JoinQueue event={event} opensAt={opensAt} onChanged={load} />}
+            <HoldForm event={event} showForm={bookable && !event.waiting_room} onSoldOut={load} />
+            {published && soldOut && <WaitlistPanel event={event} onSeatsBack={load} />}
           </section>
         </div>
       )}

@@ -6,11 +6,12 @@ import { useSession } from '../session';
 import { ErrorBox, Loading, PageTitle } from '../ui';
 import { CATEGORIES } from './Events';
 
-/** `2030-05-01T19:00` (a datetime-local input, the browser's zone) ↔ ISO-8601 UTC. */
-function toLocalInput(iso: string): string {
+/** `2030-05-01T19:00` (a datetime-local input, the browser's zone) ↔ ISO-8601 UTC; seconds for the sale's start. */
+function toLocalInput(iso: string, seconds = false): string {
   const d = new Date(iso);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const minute = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return seconds ? `${minute}:${pad(d.getSeconds())}` : minute;
 }
 function fromLocalInput(value: string): string {
   return new Date(value).toISOString();
@@ -29,6 +30,7 @@ interface Draft {
   status: 'draft' | 'published';
   sale_starts_at: string; // '' = on sale now
   max_per_buyer: string; // '' = no limit
+  waiting_room: boolean;
 }
 
 const inAMonth = () => {
@@ -50,6 +52,7 @@ const EMPTY: Draft = {
   status: 'published',
   sale_starts_at: '',
   max_per_buyer: '',
+  waiting_room: false,
 };
 
 export function EventEditorPage() {
@@ -75,8 +78,9 @@ export function EventEditorPage() {
           price: (e.price_cents / 100).toFixed(2),
           currency: e.currency,
           status: e.status === 'draft' ? 'draft' : 'published',
-          sale_starts_at: e.sale_starts_at ? toLocalInput(e.sale_starts_at) : '',
+          sale_starts_at: e.sale_starts_at ? toLocalInput(e.sale_starts_at, true) : '',
           max_per_buyer: e.max_per_buyer == null ? '' : String(e.max_per_buyer),
+          waiting_room: e.waiting_room ?? false,
         }),
       setError,
     );
@@ -103,6 +107,7 @@ export function EventEditorPage() {
       status: draft.status,
       sale_starts_at: draft.sale_starts_at ? fromLocalInput(draft.sale_starts_at) : null,
       max_per_buyer: draft.max_per_buyer ? Number(draft.max_per_buyer) : null,
+      waiting_room: draft.waiting_room,
     };
     setBusy(true);
     setError(null);
@@ -197,13 +202,30 @@ export function EventEditorPage() {
             {field(
               'sale_starts_at',
               'Sale opens (empty: now)',
-              <input id="ev-sale_starts_at" type="datetime-local" value={draft.sale_starts_at} onChange={set('sale_starts_at')} {...a11y('sale_starts_at')} />,
+              <input id="ev-sale_starts_at" type="datetime-local" step={1} value={draft.sale_starts_at} onChange={set('sale_starts_at')} {...a11y('sale_starts_at')} />,
             )}
             {field(
               'max_per_buyer',
               'Seats per buyer (empty: no limit)',
               <input id="ev-max_per_buyer" type="number" min={1} value={draft.max_per_buyer} onChange={set('max_per_buyer')} {...a11y('max_per_buyer')} />,
             )}
+          </div>
+          <div className="field field-check">
+            <label htmlFor="ev-waiting_room">
+              <input
+                id="ev-waiting_room"
+                type="checkbox"
+                checked={draft.waiting_room}
+                onChange={(e) => setDraft((d) => (d ? { ...d, waiting_room: e.target.checked } : d))}
+                aria-describedby="ev-waiting_room-hint"
+                {...a11y('waiting_room')}
+              />{' '}
+              Waiting room
+            </label>
+            <p className="hint" id="ev-waiting_room-hint">
+              Buyers queue and are let in to book in turn; those who join before the sale opens are placed in a random draw.
+            </p>
+            {fieldError('waiting_room') && <p className="field-error">{fieldError('waiting_room')}</p>}
           </div>
           {field(
             'status',

@@ -1,0 +1,68 @@
+"""The waiting room's parts, built from the infrastructure: its store (Redis when configured, else the database),
+the room with its pass signer (adapters/security.py), and the queue service with its rooms."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from adapters.background import admit_forever
+from adapters.bootstrap import Infrastructure
+from adapters.db.queue_rooms import DatabaseRooms
+from adapters.db.queue_store import DatabaseQueueStore
+from adapters.queue_redis import RedisQueueStore
+from adapters.security import pass_signer
+from adapters.settings import Settings
+from domain.accounts import Principal
+from domain.queueing import QueueService
+from domain.waiting_room import AdmissionPolicy, QueueEntry, QueueStore, Room, WaitingRoom
+
+
+def queue_store(infra: Infrastructure) -> QueueStore:
+    if infra.redis.client is not None:
+        return RedisQueueStore(infra.redis.client)
+    return DatabaseQueueStore(infra.engine)
+
+
+def admission_policy(settings: Settings) -> AdmissionPolicy:
+    return AdmissionPolicy(hold_target_s=settings.queue_hold_target_s, pay_target_s=settings.queue_pay_target_s)
+
+
+def waiting_room(infra: Infrastructure) -> WaitingRoom:
+    s = infra.settings
+    return WaitingRoom(
+        store=queue_store(infra),
+        passes=pass_signer(s),
+        clock=infra.ports.clock,
+        policy=admission_policy(s),
+        pass_ttl=timedelta(seconds=s.queue_pass_ttl_s),
+    )
+
+
+def queue_service(infra: Infrastructure) -> QueueService:
+    return QueueService(room=waiting_room(infra), rooms=DatabaseRooms(infra.engine), clock=infra.ports.clock)
+
+
+class LocalQueue:
+    """The Queue's work in this process (the in-process server, the HTTP tests), over the same service the
+    deployment runs; its admission loop starts with the first request that needs it."""
+
+    def __init__(self, service: QueueService, tick_s: float = 0.5) -> None:
+        self.service = service
+        self._tick_s = tick_s
+        self._loop: asyncio.Task[None] | None = None
+
+    def _start(self) -> None:
+        if self._loop is None or self._loop.done():
+            self._loop = asyncio.get_running_loop().create_task(admit_forever(self.service, self._tick_s))
+
+    async def join(self, principal: Principal, room: Room) -> tuple[QueueEntry, bool]:
+        self._start()
+        return await self.service.join(principal.user_id, room)
+
+    async def status(self, principal: Principal, room: Room) -> QueueEntry:
+        self._start()
+        return await self.service.status(principal.user_id, room)
+
+    async def leave(self, principal: Principal, event_id: str) -> None:
+        await self.service.leave(principal.user_id, event_id)

@@ -1,0 +1,107 @@
+"""Waiting-room benchmark (`make bench-queue`): BUYERS buyers join in the JOIN_WINDOW seconds before the sale of
+SEATS seats opens, poll at the pace the platform asks (Retry-After), and buy as they are admitted.
+
+Against a running `make run` / `make run-stack` on PostgreSQL (--database-url, default EVENTBOOK_DATABASE_URL): the
+buyers are made directly in its database (loadtests/queue_accounts.py), the organizer is the demo one. Reported:
+admitted buyers' hold and pay p50/p99, poll p99 and polls/s, time to sell out, seats sold (by the buyers and by
+the platform: both must equal capacity), admissions out of queue order (must be 0) and the rank correlation of
+join time and queue order among the early joiners (near 0: the draw is fair), both from the queue's own records
+(loadtests/queue_audit.py). Exit status 1 when a check fails.
+
+    python -m loadtests.bench_queue --buyers 5000 --seats 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from loadtests.httpload import percentiles, request, session
+from loadtests.inprocess import RESULTS
+from loadtests.onsale_buyers import create_event, organizer
+from loadtests.queue_accounts import make_buyers
+from loadtests.queue_audit import audit, snapshot_before
+from loadtests.queue_buyers import QueueRecorder, queue_buyer
+
+MAX_PER_BUYER = 4
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    t = time.perf_counter()
+    buyers = await asyncio.to_thread(make_buyers, args.database_url, args.buyers)
+    print(f"{args.buyers} buyers made in the database in {time.perf_counter() - t:.1f} s", flush=True)
+    async with session(args.url, connections=args.connections, timeout_s=120) as client:
+        org = await organizer(client, args.organizer, "organizer-pass-123")
+        event_id = await create_event(client, org, args.seats)
+        opens = datetime.now(UTC) + timedelta(seconds=args.join_window + 3)
+        changes = {"waiting_room": True, "max_per_buyer": MAX_PER_BUYER, "sale_starts_at": opens.isoformat()}
+        r = await request(client, "PATCH", f"/api/events/{event_id}", json=changes, headers=org)
+        assert r.status == 200, r.body
+        rec = QueueRecorder()
+        window_start = opens.timestamp() - args.join_window - 0.5
+        tasks = [
+            queue_buyer(client, uid, auth, event_id, window_start + random.random() * args.join_window, 4, rec)
+            for uid, auth in buyers
+        ]
+        print(
+            f"sale opens at {opens:%H:%M:%S}; {args.buyers} buyers join in the {args.join_window:g} s before",
+            flush=True,
+        )
+        snapshot = asyncio.create_task(snapshot_before(args, event_id, opens))
+        bought = await asyncio.gather(*tasks)
+        keys = await snapshot
+        event = await request(client, "GET", f"/api/events/{event_id}")
+        sales = await request(client, "GET", "/api/organizer/events?limit=20", headers=org)
+        sold_by_platform = next(x["seats_sold"] for x in sales.body["items"] if x["event"]["id"] == event_id)
+    order = audit(keys, rec.joined_at, rec.admitted_at, opens)
+    opened_perf = time.perf_counter() - (time.time() - opens.timestamp())
+    poll_span = max(rec.last_poll_at - rec.first_poll_at, 1e-9)
+    return {
+        "buyers": args.buyers,
+        "seats": args.seats,
+        "seats_sold_by_buyers": sum(bought),
+        "seats_sold_by_platform": sold_by_platform,
+        "seats_available_after": event.body["seats_available"],
+        "sold_out_after_s": round(rec.last_paid_at - opened_perf, 2) if rec.last_paid_at else None,
+        "steps": {k: percentiles(v) for k, v in rec.latencies.items() if v},
+        "polls": rec.polls,
+        "polls_per_s": round(rec.polls / poll_span, 1),
+        "retry_after_s": dict(sorted(rec.retry_after.items())),
+        "statuses": dict(sorted(rec.statuses.items())),
+        **order,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://localhost:8000")
+    parser.add_argument("--database-url", default=os.environ.get("EVENTBOOK_DATABASE_URL"))
+    parser.add_argument("--redis-url", default=os.environ.get("EVENTBOOK_REDIS_URL"))
+    parser.add_argument("--buyers", type=int, default=5000)
+    parser.add_argument("--seats", type=int, default=1000)
+    parser.add_argument("--join-window", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--organizer", default="organizer@example.com")
+    parser.add_argument("--json", type=Path, default=RESULTS / "queue.json")
+    args = parser.parse_args(argv)
+    if not args.database_url:
+        parser.error("the app's PostgreSQL is needed (--database-url or EVENTBOOK_DATABASE_URL)")
+    result = asyncio.run(run(args))
+    print(json.dumps(result, indent=2))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    exact = result["seats_sold_by_buyers"] == args.seats == result["seats_sold_by_platform"]
+    fair = result.get("out_of_order", 1) == 0 and abs(result.get("rank_correlation", 1.0)) < 0.05
+    return 0 if exact and fair else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""One buyer of the waiting-room benchmark: join in the minutes before the opening, poll at the pace the platform
+asks (Retry-After), and when admitted hold 1–4 seats with the pass, pay, and leave the queue."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import aiohttp
+
+from loadtests.httpload import Answer, post, request
+from loadtests.onsale_buyers import CARD
+
+
+@dataclass
+class QueueRecorder:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: Counter[str] = field(default_factory=Counter)
+    joined_at: dict[str, float] = field(default_factory=dict)  # user id → wall-clock time of the join
+    admitted_at: dict[str, float] = field(default_factory=dict)  # user id → the server's time of admission
+    pass_ttl_s: float = 300.0
+    polls: int = 0
+    first_poll_at: float = 0.0
+    last_poll_at: float = 0.0
+    last_paid_at: float = 0.0
+    retry_after: Counter[int] = field(default_factory=Counter)
+
+
+def retry_after(answer_headers: dict[str, str]) -> float:
+    try:
+        return max(0.2, float(answer_headers.get("Retry-After", "1")))
+    except ValueError:
+        return 1.0
+
+
+async def timed(client: aiohttp.ClientSession, method: str, url: str, **kwargs: object) -> tuple[Answer, dict, float]:
+    began = time.perf_counter()
+    async with client.request(method, url, **kwargs) as response:  # type: ignore[arg-type]
+        body = await response.json(content_type=None) if response.status != 204 else None
+        return Answer(response.status, body), dict(response.headers), time.perf_counter() - began
+
+
+async def queue_buyer(
+    client: aiohttp.ClientSession,
+    user_id: str,
+    auth: dict[str, str],
+    event_id: str,
+    join_at: float,
+    max_seats: int,
+    rec: QueueRecorder,
+) -> int:
+    """The seats this buyer paid for (0 when the sale sold out before its turn)."""
+    await asyncio.sleep(max(0.0, join_at - time.time()))
+    joined = await post(client, f"/api/events/{event_id}/queue", headers=auth)
+    rec.statuses[f"join {joined.label()}"] += 1
+    if joined.status not in (200, 201):
+        return 0
+    rec.joined_at[user_id] = time.time()
+    wait = 1.0
+    while True:
+        await asyncio.sleep(wait)
+        answer, headers, took = await timed(client, "GET", f"/api/events/{event_id}/queue", headers=auth)
+        now = time.perf_counter()
+        rec.polls += 1
+        rec.first_poll_at = rec.first_poll_at or now
+        rec.last_poll_at = now
+        rec.latencies["poll"].append(took)
+        wait = retry_after(headers)
+        rec.retry_after[int(wait)] += 1
+        status = answer.body.get("status") if isinstance(answer.body, dict) else answer.label()
+        rec.statuses[f"poll {status}"] += 1
+        if status == "admitted":
+            until = datetime.fromisoformat(str(answer.body["admitted_until"]).replace("Z", "+00:00"))
+            rec.admitted_at[user_id] = until.timestamp() - rec.pass_ttl_s
+            bought = await buy(client, auth, event_id, str(answer.body["pass"]), max_seats, rec)
+            await request(client, "DELETE", f"/api/events/{event_id}/queue", headers=auth)
+            return bought
+        if status in ("closed", "expired") or (answer.status >= 400 and answer.status not in (429, 503, 504)):
+            return 0
+
+
+async def buy(
+    client: aiohttp.ClientSession,
+    auth: dict[str, str],
+    event_id: str,
+    queue_pass: str,
+    max_seats: int,
+    rec: QueueRecorder,
+) -> int:
+    want = random.randint(1, max_seats)
+    while True:
+        began = time.perf_counter()
+        hold = await post(
+            client,
+            "/api/bookings",
+            json={"event_id": event_id, "quantity": want},
+            headers={**auth, "Idempotency-Key": uuid.uuid4().hex, "Queue-Pass": queue_pass},
+        )
+        held_at = time.perf_counter()
+        rec.latencies["hold"].append(held_at - began)
+        rec.statuses[f"hold {hold.label()}"] += 1
+        if hold.code == "sold_out":
+            left = int(hold.body["error"].get("details", {}).get("seats_available", 0))
+            if left <= 0:
+                return 0
+            want = min(left, want)
+            continue
+        if hold.status != 201:
+            return 0
+        pay = await post(
+            client,
+            f"/api/bookings/{hold.body['id']}/pay",
+            json=CARD,
+            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        done = time.perf_counter()
+        rec.latencies["pay"].append(done - held_at)
+        rec.statuses[f"pay {pay.label()}"] += 1
+        if pay.status == 200 and pay.body["status"] == "confirmed":
+            rec.last_paid_at = done
+            return int(hold.body["quantity"])
+        return 0
