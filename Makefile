@@ -105,7 +105,7 @@ cluster-local-stop: $(STAMP)  ## stop the nodes of `make cluster-local` (only th
 	$(BIN)/python cluster/local_cluster.py down
 
 # Observability and load (loadtests/RESULTS.md): Prometheus over Ray's metrics, Locust, the on-sale benchmark.
-.PHONY: monitor prometheus-deps haproxy-deps loadtest bench-onsale bench-catalog
+.PHONY: monitor prometheus-deps haproxy-deps loadtest bench-onsale bench-catalog bench-queue
 LOAD_URL ?= http://localhost:8000
 SEATS ?= 2000
 BUYERS ?= 500
@@ -129,6 +129,12 @@ PEER ?=
 bench-onsale: $(STAMP)  ## SEATS seats, BUYERS buyers at once: `make run` (or run-stack), one uvicorn process, PostgreSQL alone; PEER=1 adds pretix
 	$(BIN)/python -m loadtests.bench_onsale --target both --url $(LOAD_URL) --seats $(SEATS) --buyers $(BUYERS) \
 		$(if $(PEER),--peer) $(if $(EVENTBOOK_DATABASE_URL),--database-url $(EVENTBOOK_DATABASE_URL))
+
+QUEUE_BUYERS ?= 5000
+QUEUE_SEATS ?= 1000
+bench-queue: $(STAMP)  ## QUEUE_BUYERS buyers join a waiting room in the 10 s before QUEUE_SEATS seats go on sale (`make run-stack` or run on PostgreSQL)
+	$(BIN)/python -m loadtests.bench_queue --url $(LOAD_URL) --buyers $(QUEUE_BUYERS) --seats $(QUEUE_SEATS) \
+		$(if $(EVENTBOOK_DATABASE_URL),--database-url $(EVENTBOOK_DATABASE_URL)) $(if $(EVENTBOOK_REDIS_URL),--redis-url $(EVENTBOOK_REDIS_URL))
 
 bench-catalog: $(STAMP)  ## READERS anonymous readers of the catalog for 20 s: against `make run`, then one uvicorn process; the ratio
 	$(BIN)/python -m loadtests.bench_catalog --target both --url $(LOAD_URL) --clients $(READERS)
