@@ -40,7 +40,9 @@ def content_streams(pdf: bytes) -> list[str]:
     streams = []
     for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
         try:
-            streams.append(zlib.decompress(match.group(1)).decode("latin-1"))
+            # decompressobj: a stream whose last byte is \r loses it to the pattern's `\r?\n` (random codes made
+            # that happen now and then); what is lost is the checksum's tail, never page content.
+            streams.append(zlib.decompressobj().decompress(match.group(1)).decode("latin-1"))
         except zlib.error:
             continue  # an embedded font
     return [s for s in streams if " re f" in s or " Tj" in s]
