@@ -1,5 +1,5 @@
 """The waiting room's metrics (next to deployments/metrics.py's business metrics, exported the same way by Ray):
-queue length, joins, admissions, the wait from join to admission, passes that ran out, waiting-list offers."""
+queue length, joins, admissions, the wait from join to admission, passes that ran out."""
 
 from __future__ import annotations
 
@@ -24,8 +24,6 @@ EXPORTED = {
     "queue_wait_seconds": "ray_eventbook_queue_wait_seconds",
     "queue_passes_expired": "ray_eventbook_queue_passes_expired_total",
     "queue_admission_bound": "ray_eventbook_queue_admission_bound",
-    "waitlist_offers_made": "ray_eventbook_waitlist_offers_made_total",
-    "waitlist_offers_taken": "ray_eventbook_waitlist_offers_taken_total",
 }
 
 
@@ -37,8 +35,6 @@ class QueueMetrics:
     wait_seconds: metrics.Histogram
     passes_expired: metrics.Counter
     bound: metrics.Gauge
-    offers_made: metrics.Counter
-    offers_taken: metrics.Counter
 
 
 @functools.cache
@@ -61,8 +57,6 @@ def queue() -> QueueMetrics:
             description="Admitted buyers a room lets shop at once (the admission policy's bound).",
             tag_keys=by_event,
         ),
-        offers_made=metrics.Counter("eventbook_waitlist_offers_made", description="Waiting-list offers made."),
-        offers_taken=metrics.Counter("eventbook_waitlist_offers_taken", description="Waiting-list offers paid."),
     )
 
 
@@ -81,16 +75,6 @@ def admitted(event_id: str, admission: Admission) -> None:
             m.passes_expired.inc(admission.expired, tags=tags)
         for wait in admission.waits_s:
             m.wait_seconds.observe(wait)
-
-    _safely(record)
-
-
-def offers(made: int = 0, taken: int = 0) -> None:
-    def record() -> None:
-        if made:
-            queue().offers_made.inc(made)
-        if taken:
-            queue().offers_taken.inc(taken)
 
     _safely(record)
 

@@ -48,7 +48,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         rec = QueueRecorder()
         window_start = opens.timestamp() - args.join_window - 0.5
         tasks = [
-            queue_buyer(client, uid, auth, event_id, window_start + random.random() * args.join_window, 4, rec)
+            queue_buyer(
+                client, uid, auth, event_id, window_start + random.random() * args.join_window, MAX_PER_BUYER, rec
+            )
             for uid, auth in buyers
         ]
         print(
@@ -61,7 +63,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         event = await request(client, "GET", f"/api/events/{event_id}")
         sales = await request(client, "GET", "/api/organizer/events?limit=20", headers=org)
         sold_by_platform = next(x["seats_sold"] for x in sales.body["items"] if x["event"]["id"] == event_id)
-    order = audit(keys, rec.joined_at, rec.admitted_at, opens)
+    order = audit(keys, rec.joined_at, rec.admitted_until, opens)
     opened_perf = time.perf_counter() - (time.time() - opens.timestamp())
     poll_span = max(rec.last_poll_at - rec.first_poll_at, 1e-9)
     return {

@@ -1,6 +1,6 @@
 """The waiting-room benchmark's fairness checks, from the queue's own records: every entry's order key, read from
 the store (Redis or the database) once all buyers have joined and before the sale opens (buyers leave the queue
-once they have bought), against when each buyer was admitted (its pass's `admitted_until` less the pass's life).
+once they have bought), against when each buyer was admitted (its pass's `admitted_until`: all passes last as long).
 
 - out of order: entries admitted later than some entry behind them (an entry never admitted counts as admitted at
   the end of time, so anyone behind it who was admitted counts too). Entries admitted in one tick tie.

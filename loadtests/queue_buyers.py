@@ -22,8 +22,8 @@ class QueueRecorder:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: Counter[str] = field(default_factory=Counter)
     joined_at: dict[str, float] = field(default_factory=dict)  # user id → wall-clock time of the join
-    admitted_at: dict[str, float] = field(default_factory=dict)  # user id → the server's time of admission
-    pass_ttl_s: float = 300.0
+    # user id → its pass's expiry: every pass lasts as long, so these order the admissions as the server made them
+    admitted_until: dict[str, float] = field(default_factory=dict)
     polls: int = 0
     first_poll_at: float = 0.0
     last_poll_at: float = 0.0
@@ -76,7 +76,7 @@ async def queue_buyer(
         rec.statuses[f"poll {status}"] += 1
         if status == "admitted":
             until = datetime.fromisoformat(str(answer.body["admitted_until"]).replace("Z", "+00:00"))
-            rec.admitted_at[user_id] = until.timestamp() - rec.pass_ttl_s
+            rec.admitted_until[user_id] = until.timestamp()
             bought = await buy(client, auth, event_id, str(answer.body["pass"]), max_seats, rec)
             await request(client, "DELETE", f"/api/events/{event_id}/queue", headers=auth)
             return bought

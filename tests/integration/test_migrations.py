@@ -17,7 +17,6 @@ from sqlalchemy import CheckConstraint, Engine, create_engine, inspect, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import adapters.db.queue_tables  # noqa: F401  (registers the waiting room's tables on the shared metadata)
 from adapters.db.migrate import alembic_config, upgrade
 from adapters.db.tables import events, metadata
 from adapters.settings import sync_url
