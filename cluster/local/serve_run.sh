@@ -6,7 +6,8 @@
 #
 # Throughput mode uses Debian's haproxy (installed here with apt when missing) and gives HAProxy's metrics and stats
 # listeners free ports of their own: Ray's defaults (:9101, :8404) are the same for every instance, so a second app
-# on the machine (a test run next to `make run`) could not start.
+# on the machine (a test run next to `make run`) could not start. They come from cluster/ports.py, outside the
+# kernel's ephemeral range, which Ray's own processes draw from while the app starts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mode=${1:-throughput}
@@ -24,7 +25,7 @@ case $mode in
     if ! command -v haproxy >/dev/null; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy
     fi
-    free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])'; }
+    free_port() { python3 -m cluster.ports; }  # below the ephemeral range: Ray's processes cannot take it meanwhile
     export RAY_SERVE_THROUGHPUT_OPTIMIZED=1 RAY_SERVE_ENABLE_HA_PROXY=1
     export RAY_SERVE_HAPROXY_BINARY_PATH=${RAY_SERVE_HAPROXY_BINARY_PATH:-$(command -v haproxy)}
     export RAY_SERVE_HAPROXY_METRICS_PORT=${RAY_SERVE_HAPROXY_METRICS_PORT:-$(free_port)}
