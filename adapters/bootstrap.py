@@ -31,10 +31,12 @@ from adapters.messaging.mailers import FileMailer, SmtpMailer
 from adapters.messaging.relay import Handler
 from adapters.revocations import RedisRevocations
 from adapters.sandbox_gateway import SandboxGateway
-from adapters.security import Argon2PasswordHasher, JwtTokens, pass_signer
+from adapters.security import Argon2PasswordHasher, JwtTokens, pass_signer, ticket_codes
 from adapters.settings import Settings, sync_url
 from adapters.stripe_gateway import StripeGateway, stripe_client
 from adapters.throttle import Backoff, MemoryThrottle, RedisThrottle
+from adapters.ticket_bootstrap import checkin_service, ticket_service
+from adapters.ticket_render import render_tickets_pdf
 from domain import errors
 from domain.auth import AuthService
 from domain.booking import BatchedBookings, BookingService
@@ -198,6 +200,7 @@ def booking_service(
         settle_after=timedelta(seconds=s.settle_after_s),
         charge_wait=timedelta(seconds=s.payment_timeout_s),  # a charge still processing: wait like the call would
         payment_sources=payment_sources,
+        ticket_codes=ticket_codes(s),
     )
 
 
@@ -241,7 +244,9 @@ def mailer(settings: Settings) -> Mailer:
 
 
 def notification_service(ports: Ports) -> NotificationService:
-    return NotificationService(uow=ports.uow, mailer=mailer(ports.settings), clock=ports.clock)
+    return NotificationService(
+        uow=ports.uow, mailer=mailer(ports.settings), clock=ports.clock, tickets_pdf=render_tickets_pdf
+    )
 
 
 def mail_handler(ports: Ports) -> Handler:
@@ -264,6 +269,8 @@ def local_services(
         auth=auth,
         catalog=catalog,
         booking=BatchedBookings(booking),
+        tickets=ticket_service(ports),
+        checkin=checkin_service(ports),
         health=health,
         sessions=session_guard(ports),
         tokens=ports.tokens,

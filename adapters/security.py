@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from domain import errors
 from domain.accounts import Principal, Role, User
 from domain.queue_pass import PassSigner
+from domain.ticket_codes import TicketCodes
 
 ALGORITHM = "HS256"
 
@@ -89,3 +90,10 @@ def pass_signer(settings: Any) -> PassSigner:
     token of any other kind, nor the other way round."""
     secret = settings.secret_key.get_secret_value().encode()
     return PassSigner(hmac.new(secret, b"eventbook queue pass v1", hashlib.sha256).digest())
+
+
+def ticket_codes(settings: Any) -> TicketCodes:
+    """Ticket codes under a key derived from the secret for tickets alone (TicketCodes.from_secret): every process
+    derives the same key, so a code issued by one Booking replica is checked by any other, and no token or pass is
+    ever a valid code."""
+    return TicketCodes.from_secret(settings.secret_key.get_secret_value())

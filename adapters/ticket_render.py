@@ -11,6 +11,7 @@ more); without it the PDF core font Helvetica is used, which knows Latin-1 only,
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
+from domain.model import Event
 from domain.ticket_codes import grouped
+from domain.tickets import Ticket
 
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),  # Debian, Ubuntu (fonts-dejavu-core)
@@ -141,3 +144,17 @@ def tickets_pdf(tickets: Sequence[TicketView], *, font: Path | None = None, core
     for view in tickets:
         pdf.ticket(view)
     return bytes(pdf.output())
+
+
+def ticket_views(event: Event, tickets: Sequence[Ticket]) -> list[TicketView]:
+    """What each ticket of the event shows."""
+    return [
+        TicketView(t.code, event.title, event.venue, event.starts_at, t.type_name, t.attendee_name, t.booking_id, t.id)
+        for t in tickets
+    ]
+
+
+async def render_tickets_pdf(event: Event, tickets: Sequence[Ticket]) -> bytes:
+    """`tickets_pdf` of the event's tickets, made in a worker thread: a few milliseconds of CPU per page that must not
+    hold up the event loop (the ingress's requests, the mail consumer's deliveries)."""
+    return await asyncio.to_thread(tickets_pdf, ticket_views(event, tickets))

@@ -1,5 +1,6 @@
 """The Booking deployment: holds (many per call: group commit), payments (through Payment), cancellations, what a
-buyer reads, and the settlement loop."""
+buyer reads, the settlement loop, and the tickets its confirmations issue (a buyer's tickets, the door, the
+organizer's lists)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ray.serve.handle import DeploymentHandle
 
 from adapters.background import settle_forever
 from adapters.bootstrap import booking_service, payment_sources
+from adapters.ticket_bootstrap import checkin_service, ticket_service
 from deployments import metrics
 from deployments.base import ServiceDeployment, reads
 from deployments.calls import call, returns_domain_errors
@@ -21,6 +23,8 @@ from domain.model import Booking
 from domain.pagination import Page
 from domain.paying import Answer as PayAnswer
 from domain.paying import PayRequest
+from domain.ticketing import BookingTickets
+from domain.tickets import CheckInStats, StaffMember, Ticket
 from domain.waitlist import Joined, WaitlistView
 
 
@@ -30,6 +34,8 @@ class BookingDeployment(ServiceDeployment):
         self.payment = payment
         gateway = PaymentClient(payment, infra.settings.payment_timeout_s)
         self.service = booking_service(infra.ports, gateway, payment_sources=payment_sources(infra.settings))
+        self.tickets = ticket_service(infra.ports)
+        self.checkin = checkin_service(infra.ports)
         interval = infra.settings.reaper_interval_s
         self._loop = asyncio.get_running_loop().create_task(
             settle_forever(self.service.settlement, interval, metrics.holds_expired)
@@ -89,3 +95,33 @@ class BookingDeployment(ServiceDeployment):
     @returns_domain_errors
     async def list(self, principal: Principal, *, limit: int = 20, cursor: str | None = None) -> Page[Booking]:
         return await self.service.list(principal, limit=limit, cursor=cursor)
+
+    @reads
+    @returns_domain_errors
+    async def booking_tickets(self, principal: Principal, *, booking_id: str) -> BookingTickets:
+        return await self.tickets.of_booking(principal, booking_id=booking_id)
+
+    @reads
+    @returns_domain_errors
+    async def ticket(self, principal: Principal, *, ticket_id: str) -> Ticket:
+        return await self.tickets.ticket(principal, ticket_id=ticket_id)
+
+    @returns_domain_errors
+    async def attendees_csv(self, principal: Principal, *, event_id: str) -> str:
+        return await self.tickets.attendees_csv(principal, event_id=event_id)
+
+    @returns_domain_errors
+    async def orders_csv(self, principal: Principal, *, event_id: str) -> str:
+        return await self.tickets.orders_csv(principal, event_id=event_id)
+
+    @returns_domain_errors
+    async def check_in(self, principal: Principal, *, event_id: str, code: str) -> Ticket:
+        return await self.checkin.check_in(principal, event_id=event_id, code=code)
+
+    @returns_domain_errors
+    async def add_staff(self, principal: Principal, *, event_id: str, email: str) -> StaffMember:
+        return await self.checkin.add_staff(principal, event_id=event_id, email=email)
+
+    @returns_domain_errors
+    async def check_in_stats(self, principal: Principal, *, event_id: str) -> CheckInStats:
+        return await self.checkin.stats(principal, event_id=event_id)

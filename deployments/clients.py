@@ -31,6 +31,8 @@ from domain.pagination import Page
 from domain.paying import Answer as PayAnswer
 from domain.paying import PayRequest
 from domain.ports import EventFilter
+from domain.ticketing import BookingTickets
+from domain.tickets import CheckInStats, StaffMember, Ticket
 from domain.waitlist import Joined, WaitlistView
 
 BATCH_SIZE = 64
@@ -176,6 +178,44 @@ class BookingClient:
 
     async def health(self) -> dict[str, str]:
         return await call(self._handle, BookingDeployment.health, self._timeout_s)
+
+
+class TicketsClient:
+    """Tickets are the Booking deployment's: its confirmations issue them."""
+
+    def __init__(self, handle: DeploymentHandle, timeout_s: float) -> None:
+        self._handle, self._timeout_s = handle, timeout_s
+
+    async def of_booking(self, principal: Principal, *, booking_id: str) -> BookingTickets:
+        method = BookingDeployment.booking_tickets
+        return await call(self._handle, method, self._timeout_s, principal, booking_id=booking_id)
+
+    async def ticket(self, principal: Principal, *, ticket_id: str) -> Ticket:
+        return await call(self._handle, BookingDeployment.ticket, self._timeout_s, principal, ticket_id=ticket_id)
+
+    async def attendees_csv(self, principal: Principal, *, event_id: str) -> str:
+        method = BookingDeployment.attendees_csv
+        return await call(self._handle, method, self._timeout_s, principal, event_id=event_id)
+
+    async def orders_csv(self, principal: Principal, *, event_id: str) -> str:
+        return await call(self._handle, BookingDeployment.orders_csv, self._timeout_s, principal, event_id=event_id)
+
+
+class CheckInClient:
+    def __init__(self, handle: DeploymentHandle, timeout_s: float) -> None:
+        self._handle, self._timeout_s = handle, timeout_s
+
+    async def check_in(self, principal: Principal, *, event_id: str, code: str) -> Ticket:
+        method = BookingDeployment.check_in
+        return await call(self._handle, method, self._timeout_s, principal, event_id=event_id, code=code)
+
+    async def add_staff(self, principal: Principal, *, event_id: str, email: str) -> StaffMember:
+        method = BookingDeployment.add_staff
+        return await call(self._handle, method, self._timeout_s, principal, event_id=event_id, email=email)
+
+    async def stats(self, principal: Principal, *, event_id: str) -> CheckInStats:
+        method = BookingDeployment.check_in_stats
+        return await call(self._handle, method, self._timeout_s, principal, event_id=event_id)
 
 
 class MessagingClient:

@@ -18,6 +18,8 @@ from domain.paying import Answer as PayAnswer
 from domain.paying import Payments, PayRequest, booking_of
 from domain.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from domain.settlement import Settlement
+from domain.ticket_codes import TicketCodes
+from domain.ticket_types import with_ticket_types
 from domain.waitlist import Joined, Waitlist, WaitlistView, offer_seats
 
 log = logging.getLogger(__name__)
@@ -42,14 +44,16 @@ class BookingService:
         settle_after: timedelta = timedelta(seconds=10),
         charge_wait: timedelta = timedelta(0),
         payment_sources: frozenset[str] | None = None,
+        ticket_codes: TicketCodes | None = None,  # the platform's (adapters/security.py); None: this process's own
     ) -> None:
         self._uow = uow
         self._read_uow = read_uow or uow
         self._clock = clock
         self.policy = policy or BookingPolicy()
         self.settlement = Settlement(
-            uow=uow, gateway=gateway, clock=clock, settle_after=settle_after, hold_for=self.policy.hold_for
-        )
+            uow=uow, gateway=gateway, clock=clock, settle_after=settle_after, hold_for=self.policy.hold_for,
+            codes=ticket_codes,
+        )  # fmt: skip
         self.holds = Holds(uow=uow, clock=clock, policy=self.policy)
         self.payments = Payments(
             uow=uow,
@@ -102,8 +106,9 @@ class BookingService:
                         booking.cancel(now)
                         await uow.events.release(booking.event_id, booking.quantity)
                         await offer_seats(uow, booking.event_id, now, self.policy.hold_for)
-                    else:
+                    else:  # paid: refunded next, then released; its tickets stop working now, as asked
                         booking.cancel_requested_at = booking.cancel_requested_at or now
+                        await uow.tickets.void_for_booking(booking.id, now)
                     await uow.bookings.save(booking)
                     await uow.commit()
             if in_flight:
@@ -149,7 +154,8 @@ class BookingService:
             if booking.status is not BookingStatus.CONFIRMED:
                 raise errors.BookingNotConfirmed(status=booking.status.value)
             event = await uow.events.get(booking.event_id)
-        assert event is not None
+            assert event is not None
+            await with_ticket_types(uow, [event])
         return Receipt(booking, event)
 
     async def list(self, principal: Principal, *, limit: int = 20, cursor: str | None = None) -> Page[Booking]:

@@ -13,6 +13,7 @@ from domain.accounts import Principal, Role
 from domain.model import BookingStatus, Event, EventStatus, new_id
 from domain.pagination import Page, Position, check_limit, decode_cursor, encode_cursor
 from domain.ports import Clock, EventFilter, UnitOfWorkFactory
+from domain.ticket_types import in_step, with_ticket_types
 from domain.waitlist import HOLD_FOR, offer_seats
 
 MAX_CAPACITY = 1_000_000
@@ -87,12 +88,14 @@ class CatalogService:
         """Published events, soonest first; `primary`: read the primary, never a replica (to fill a cache)."""
         check_limit(limit)
         async with (self._uow if primary else self._read_uow)(autocommit=True) as uow:
-            rows = await uow.events.list_published(flt, decode_cursor(cursor), limit + 1)
+            rows = await with_ticket_types(uow, await uow.events.list_published(flt, decode_cursor(cursor), limit + 1))
         return _page(rows, limit, lambda e: Position(e.starts_at, e.id))
 
     async def get_event(self, event_id: str, *, viewer: Principal | None = None, primary: bool = False) -> Event:
         async with (self._uow if primary else self._read_uow)(autocommit=True) as uow:
             event = await uow.events.get(event_id)
+            if event is not None:
+                await with_ticket_types(uow, [event])
         # Drafts are visible to their organizer only.
         if event is None or (
             event.status is EventStatus.DRAFT and not (viewer and viewer.owns_or_admin(event.organizer_id))
@@ -103,7 +106,7 @@ class CatalogService:
     async def get_events(self, event_ids: Sequence[str]) -> list[Event]:
         """The events with these ids that anyone may see (no drafts), read on the primary: to fill a cache."""
         async with self._uow(autocommit=True) as uow:
-            found = await uow.events.get_many(event_ids)
+            found = await with_ticket_types(uow, await uow.events.get_many(event_ids))
         return [e for e in found if e.status is not EventStatus.DRAFT]
 
     async def create_event(self, principal: Principal, draft: EventDraft) -> Event:
@@ -123,7 +126,7 @@ class CatalogService:
         if event.status is EventStatus.PUBLISHED:
             event.publish(event.created_at)
         async with self._uow() as uow:
-            await uow.events.add(event)
+            await uow.events.add(event)  # with its ticket types: General admission unless it has some
             await uow.commit()
         return event
 
@@ -161,6 +164,10 @@ class CatalogService:
             # More seats, or on sale again: the waiting list is offered them before anyone else can hold them.
             offered = await offer_seats(uow, event_id, self._clock.now(), self._hold_for)
             event.seats_available -= sum(h.quantity for h in offered)
+            await with_ticket_types(uow, [event])
+            if (kept := in_step(event)) is not None:  # sold as one type: it follows the event's price and capacity
+                await uow.ticket_types.save(event.id, kept)
+                event.ticket_types = [kept]
             await uow.commit()
         return event
 
@@ -171,6 +178,7 @@ class CatalogService:
             if event.status is not EventStatus.CANCELLED:
                 event.cancel(self._clock.now())  # from here place_holds refuses: no new hold can land
                 await uow.events.save(event)
+                await uow.tickets.void_for_event(event_id, self._clock.now())  # no ticket of it admits anyone now
                 await uow.commit()
         async with self._uow(autocommit=True) as uow:
             booking_ids = await uow.bookings.ids_for_event(event_id, ("pending", "confirmed"))
@@ -178,6 +186,7 @@ class CatalogService:
             await self._end_booking(booking_id)
         async with self._uow(autocommit=True) as uow:
             refreshed = await uow.events.get(event_id)
+            await with_ticket_types(uow, [refreshed or event])
         return refreshed or event
 
     async def _end_booking(self, booking_id: str) -> None:
@@ -204,6 +213,7 @@ class CatalogService:
         owner = None if principal.role is Role.ADMIN else principal.user_id
         async with self._uow() as uow:
             rows = await uow.events.list_by_organizer(owner, decode_cursor(cursor), limit + 1)
+            await with_ticket_types(uow, rows)
             sales = [EventSales(e, *await uow.bookings.sales_for_event(e.id)) for e in rows]
         return _page(sales, limit, lambda s: Position(s.event.created_at, s.event.id))
 

@@ -180,3 +180,18 @@ class WaitingRoomOff(Conflict):
 class PromoCodeInvalid(ValidationFailed):
     code = "promo_code_invalid"
     default_message = "This promo code is unknown, expired, used up or not valid for these tickets."
+
+
+class UnknownTicket(NotFound):
+    code = "unknown_ticket"
+    default_message = "This is not a ticket of this event: the code is forged, mistyped or another event's."
+
+
+class AlreadyCheckedIn(Conflict):
+    code = "already_checked_in"
+    default_message = "This ticket has already been checked in."
+
+
+class TicketVoid(Conflict):
+    code = "ticket_void"
+    default_message = "This ticket is void: its booking or its event was cancelled."

@@ -19,6 +19,7 @@ from domain.messages import (
     Message,
     RecordsMessages,
 )
+from domain.pricing import TicketType
 
 
 def new_id() -> str:
@@ -62,6 +63,9 @@ class Event(RecordsMessages):
     sale_starts_at: datetime | None = None  # None: on sale now
     max_per_buyer: int | None = None  # seats one buyer may hold or own, over all their bookings; None: no limit
     waiting_room: bool = False  # buyers queue first; holds need the pass an admission gives (domain/waiting_room.py)
+    # In position order (the first is what `{event_id, quantity}` buys). Not a column of the event's row: read with
+    # it where it is shown (domain/ticket_types.py), so the hold's path never pays for them.
+    ticket_types: list[TicketType] = field(default_factory=list, repr=False, compare=False)
     messages: list[Message] = field(default_factory=list, repr=False, compare=False)
 
     def publish(self, now: datetime) -> None:

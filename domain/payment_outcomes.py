@@ -13,6 +13,7 @@ from domain.payments import ChargeResult
 from domain.ports import ChargeEnd, Confirmation, PaymentGateway, UnitOfWorkFactory
 from domain.records import booking_record
 from domain.settlement import Settlement, new_payment
+from domain.tickets import new_tickets
 
 if TYPE_CHECKING:
     from domain.paying import Answer, PayRequest, _Payment
@@ -74,7 +75,8 @@ class Outcomes:
             elif result.succeeded:
                 booking.confirm(new_payment(booking, result, now), now)
                 outcome = idempotency.success(booking_record(booking))
-                confirmations.append((i, Confirmation(booking, charge_key, payment.key, outcome), result))
+                tickets = new_tickets(self._settlement.codes, booking)  # written by the confirming statement
+                confirmations.append((i, Confirmation(booking, charge_key, payment.key, outcome, tickets), result))
             else:  # still processing at the gateway: the reconciler settles it; a retry may find it done
                 undecided.append(payment.key)
                 answers[i] = errors.Timeout(

@@ -12,6 +12,7 @@ from domain.accounts import RefreshToken, Session, User
 from domain.model import Booking, Event
 from domain.pagination import Position
 from domain.payments import ChargeRequest, ChargeResult
+from domain.tickets import NewTicket, TicketRepository, TicketTypeRepository
 from domain.waitlist import WaitlistRepository
 
 
@@ -74,6 +75,7 @@ class Confirmation:
     charge_key: str
     key: tuple[str, str]
     outcome: dict[str, Any]
+    tickets: tuple[NewTicket, ...] = ()  # one per seat, written by the statement that confirms the booking
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ class BookingRepository(Protocol):
 
     async def confirm_charges(self, confirmations: Sequence[Confirmation]) -> list[bool]:
         """In one atomic step, for each booking that still names its charge and is pending: write it confirmed
-        (with its payment and messages) and complete its key. Whether each one was."""
+        (with its payment, messages and tickets) and complete its key. Whether each one was."""
         ...
 
     async def end_charges(self, endings: Sequence[ChargeEnd]) -> None:
@@ -219,6 +221,8 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     inbox: InboxRepository
     waitlist: WaitlistRepository
+    ticket_types: TicketTypeRepository
+    tickets: TicketRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

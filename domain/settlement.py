@@ -13,6 +13,8 @@ from domain import errors
 from domain.model import Booking, Payment, PaymentStatus, new_id
 from domain.payments import ChargeResult
 from domain.ports import Clock, PaymentGateway, UnitOfWorkFactory
+from domain.ticket_codes import TicketCodes
+from domain.tickets import new_tickets, process_codes
 from domain.waitlist import HOLD_FOR, offer_seats
 
 log = logging.getLogger(__name__)
@@ -27,7 +29,9 @@ class Settlement:
         clock: Clock,
         settle_after: timedelta,
         hold_for: timedelta = HOLD_FOR,  # of the holds offered to the waiting list
+        codes: TicketCodes | None = None,  # what confirmed bookings' tickets are issued under
     ) -> None:
+        self.codes = codes or process_codes()
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
@@ -100,6 +104,8 @@ class Settlement:
             else:
                 return  # still processing at the gateway
             await uow.bookings.save(booking)
+            if result.succeeded:  # its tickets, in the transaction that confirms it
+                await uow.tickets.issue(new_tickets(self.codes, booking), now)
             await uow.commit()
 
     async def finish_cancellation(self, booking_id: str) -> Booking:
@@ -126,6 +132,9 @@ class Settlement:
                 await offer_seats(uow, booking.event_id, now, self._hold_for)
             booking.cancel(now)
             await uow.bookings.save(booking)
+            # Void already when the cancellation was asked for; again here for tickets a charge that landed since
+            # then issued (a late success is confirmed first, then cancelled and refunded).
+            await uow.tickets.void_for_booking(booking.id, now)
             await uow.commit()
         return booking
 

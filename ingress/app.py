@@ -8,10 +8,13 @@ from ingress import (
     frontend,
     routes_auth,
     routes_bookings,
+    routes_checkin,
     routes_events,
+    routes_exports,
     routes_health,
     routes_payments,
     routes_queue,
+    routes_tickets,
     routes_waitlist,
 )
 from ingress.errors import install_error_handlers
@@ -35,7 +38,10 @@ def build_app() -> FastAPI:
         # No trailing-slash redirects: they were built from the Host header, which the client chooses.
         redirect_slashes=False,
     )
-    routes = (routes_auth, routes_events, routes_queue, routes_waitlist, routes_bookings, routes_payments)
+    routes = (
+        routes_auth, routes_events, routes_queue, routes_waitlist, routes_bookings, routes_tickets, routes_checkin,
+        routes_exports, routes_payments,
+    )  # fmt: skip
     for module in (*routes, routes_health, frontend):  # the web app's catch-all last
         app.include_router(module.router)
     install_error_handlers(app)

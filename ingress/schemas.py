@@ -148,6 +148,17 @@ class EventUpdate(Request):
         return self.model_dump(exclude_unset=True, exclude_none=True) | cleared
 
 
+class TicketTypeRead(BaseModel):
+    id: str
+    name: str
+    price_cents: int
+    quota: int
+    available: int = Field(description="Seats of this type on sale now: never more than the event's seats_available.")
+    sales_start: datetime | None = Field(description="null: on sale whenever the event is.")
+    sales_end: datetime | None = Field(description="Exclusive; null: until the event ends.")
+    max_per_order: int | None = Field(description="null: only the platform's per-order maximum.")
+
+
 class EventRead(BaseModel):
     id: str
     title: str
@@ -165,6 +176,9 @@ class EventRead(BaseModel):
     sale_starts_at: datetime | None = None
     max_per_buyer: int | None = None
     waiting_room: bool = False
+    ticket_types: list[TicketTypeRead] = Field(
+        default_factory=list, description="In order: the first is what `{event_id, quantity}` books."
+    )
 
 
 class EventPage(BaseModel):

@@ -18,7 +18,7 @@ from adapters.queue_bootstrap import waiting_room
 from adapters.security import pass_signer
 from adapters.settings import get_settings
 from deployments.base import count_round_trips
-from deployments.clients import AuthClient, BookingClient, CatalogClient, MessagingClient
+from deployments.clients import AuthClient, BookingClient, CatalogClient, CheckInClient, MessagingClient, TicketsClient
 from deployments.queue_client import QueueClient
 from ingress.app import build_app
 from ingress.client_address import trusted_networks
@@ -54,6 +54,8 @@ class ApiDeployment:
             auth=auth_client,
             catalog=catalog_api,
             booking=booking_client,
+            tickets=TicketsClient(booking, settings.booking_timeout_s),
+            checkin=CheckInClient(booking, settings.booking_timeout_s),
             health=health,
             sessions=session_guard(infra.ports),
             tokens=infra.ports.tokens,

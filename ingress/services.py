@@ -20,6 +20,8 @@ from domain.paying import PayRequest
 from domain.ports import EventFilter
 from domain.queue_pass import PassSigner
 from domain.sessions import SessionGuard
+from domain.ticketing import BookingTickets
+from domain.tickets import CheckInStats, StaffMember, Ticket
 from domain.waiting_room import QueueEntry, Room
 from domain.waitlist import Joined, WaitlistView
 from ingress.client_address import Network
@@ -63,6 +65,23 @@ class BookingApi(Protocol):
     async def waitlist_leave(self, principal: Principal, *, event_id: str) -> None: ...
 
 
+class TicketsApi(Protocol):
+    """A buyer's tickets (the ingress draws their QR codes and PDF), and the organizer's lists as CSV."""
+
+    async def of_booking(self, principal: Principal, *, booking_id: str) -> BookingTickets: ...
+    async def ticket(self, principal: Principal, *, ticket_id: str) -> Ticket: ...
+    async def attendees_csv(self, principal: Principal, *, event_id: str) -> str: ...
+    async def orders_csv(self, principal: Principal, *, event_id: str) -> str: ...
+
+
+class CheckInApi(Protocol):
+    """The door: scans, the staff who may scan, and the counts."""
+
+    async def check_in(self, principal: Principal, *, event_id: str, code: str) -> Ticket: ...
+    async def add_staff(self, principal: Principal, *, event_id: str, email: str) -> StaffMember: ...
+    async def stats(self, principal: Principal, *, event_id: str) -> CheckInStats: ...
+
+
 class QueueApi(Protocol):
     """The waiting rooms: joins and leaves go to the Queue deployment, polls are read from its store here."""
 
@@ -97,6 +116,8 @@ class Services:
     auth: AuthApi
     catalog: CatalogApi
     booking: BookingApi
+    tickets: TicketsApi
+    checkin: CheckInApi
     health: dict[str, HealthCheck]  # one per TARGETS
     sessions: SessionGuard
     tokens: TokenReader

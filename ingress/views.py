@@ -9,6 +9,9 @@ from domain.accounts import User
 from domain.booking import Receipt
 from domain.catalog import EventSales
 from domain.model import Booking, Event
+from domain.pricing import TicketType
+from domain.ticket_types import available
+from domain.tickets import CheckInStats, Ticket
 
 
 def iso(at: datetime | None) -> str | None:
@@ -37,7 +40,43 @@ def event_view(event: Event) -> dict[str, Any]:
         "sale_starts_at": iso(event.sale_starts_at) if event.sale_starts_at else None,
         "max_per_buyer": event.max_per_buyer,
         "waiting_room": event.waiting_room,
+        "ticket_types": [ticket_type_view(t, event) for t in event.ticket_types],
     }
+
+
+def ticket_type_view(ticket_type: TicketType, event: Event) -> dict[str, Any]:
+    return {
+        "id": ticket_type.id,
+        "name": ticket_type.name,
+        "price_cents": ticket_type.price_cents,
+        "quota": ticket_type.quota,
+        "available": available(ticket_type, event),
+        "sales_start": iso(ticket_type.sales_start),
+        "sales_end": iso(ticket_type.sales_end),
+        "max_per_order": ticket_type.max_per_order,
+    }
+
+
+def ticket_view(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "booking_id": ticket.booking_id,
+        "event_id": ticket.event_id,
+        "ticket_type_id": ticket.ticket_type_id,
+        "type_name": ticket.type_name,
+        "attendee_name": ticket.attendee_name,
+        "code": ticket.code,
+        "status": ticket.status.value,
+        "checked_in_at": iso(ticket.checked_in_at),
+    }
+
+
+def stats_view(stats: CheckInStats) -> dict[str, Any]:
+    by_type = [
+        {"ticket_type_id": count.ticket_type_id, "total": count.total, "checked_in": count.checked_in}
+        for count in stats.by_type
+    ]
+    return {"total": stats.total, "checked_in": stats.checked_in, "by_type": by_type}
 
 
 def booking_view(booking: Booking) -> dict[str, Any]:

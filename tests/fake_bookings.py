@@ -12,6 +12,7 @@ from domain.model import Booking, BookingStatus, Event, EventStatus
 from domain.pagination import Position
 from domain.ports import ChargeClaim, ChargeEnd, ChargeStart, Confirmation, IdempotencyRecord, SaleSnapshot, StoredKey
 from tests.fake_repositories import KeyRow, _after_desc, _Repository
+from tests.fake_tickets import issue
 
 
 class FakeBookingRepository(_Repository):
@@ -163,6 +164,8 @@ class FakeBookingRepository(_Repository):
             c.booking.take_messages()
             return False
         self._uow.write_entity(self.table, c.booking)
+        assert c.booking.confirmed_at is not None
+        issue(self._uow, c.tickets, c.booking.confirmed_at)  # its tickets, in the same statement
         row: KeyRow | None = self._uow.read("idempotency", c.key)
         if row is not None:
             self._uow.write("idempotency", c.key, replace(row, outcome=c.outcome))

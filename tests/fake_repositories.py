@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,6 +18,7 @@ from domain.ports import (
     IdempotencyRecord,
     StoredKey,
 )
+from domain.ticket_types import for_new_event
 
 if TYPE_CHECKING:
     from tests.fakes import FakeUnitOfWork
@@ -132,12 +134,23 @@ def _matches(event: Event, flt: EventFilter) -> bool:
     return flt.starts_before is None or event.starts_at <= flt.starts_before
 
 
+def _row(event: Event) -> Event:
+    """The event as its row holds it: its ticket types are rows of their own (read with `with_ticket_types`)."""
+    row = copy.copy(event)  # shares the messages, which writing takes
+    row.ticket_types = []
+    return row
+
+
 class FakeEventRepository(_Repository):
     table = "events"
 
     async def add(self, event: Event) -> None:
         await self._tick()
-        self._uow.write_entity(self.table, event)
+        from tests.fake_tickets import write_types  # it builds on this module's _Repository
+
+        event.ticket_types = for_new_event(event)  # with its types, General admission unless it has some
+        write_types(self._uow, event)
+        self._uow.write_entity(self.table, _row(event))
 
     async def get(self, event_id: str) -> Event | None:
         await self._tick()
@@ -156,7 +169,7 @@ class FakeEventRepository(_Repository):
 
     async def save(self, event: Event) -> None:
         await self._tick()
-        self._uow.write_entity(self.table, event)
+        self._uow.write_entity(self.table, _row(event))
 
     async def list_published(self, flt: EventFilter, after: Position | None, limit: int) -> list[Event]:
         await self._tick()

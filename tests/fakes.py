@@ -27,6 +27,7 @@ from domain.ports import (
     SessionRepository,
     UserRepository,
 )
+from domain.tickets import TicketRepository, TicketTypeRepository
 from domain.waitlist import WaitlistRepository
 from tests.fake_bookings import FakeBookingRepository
 from tests.fake_outside import (
@@ -51,9 +52,13 @@ from tests.fake_repositories import (
     FakeSessionRepository,
     FakeUserRepository,
 )
+from tests.fake_tickets import FakeTicketRepository, FakeTicketTypeRepository
 from tests.fake_waitlist import FakeWaitlistRepository
 
-_TABLES = ("users", "sessions", "refresh_tokens", "events", "bookings", "idempotency", "outbox", "inbox", "waitlist")
+_TABLES = (
+    "users", "sessions", "refresh_tokens", "events", "bookings", "idempotency", "outbox", "inbox", "waitlist",
+    "ticket_types", "tickets", "event_staff",
+)  # fmt: skip
 _DELETED = object()
 
 
@@ -88,6 +93,8 @@ class FakeUnitOfWork:
         self.idempotency: IdempotencyRepository = FakeIdempotencyRepository(self)
         self.inbox: InboxRepository = FakeInboxRepository(self)
         self.waitlist: WaitlistRepository = FakeWaitlistRepository(self)
+        self.ticket_types: TicketTypeRepository = FakeTicketTypeRepository(self)
+        self.tickets: TicketRepository = FakeTicketRepository(self)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         assert not self._active, "a unit of work is entered once"

@@ -1,5 +1,5 @@
 """A payment's statements on PostgreSQL, each for a whole batch: start the charges (claim the keys, name the
-charges), confirm them, or end them unpaid.
+charges), confirm them (with their payments, messages and tickets), or end them unpaid.
 
 Each is one statement in autocommit: one round trip, atomic, no BEGIN/COMMIT. A booking's row lock is taken by
 the statement's UPDATE and held for that statement only; a writer that waited re-evaluates its WHERE against the
@@ -21,6 +21,7 @@ from adapters.db.base import statement
 from adapters.db.idempotency import record
 from adapters.db.rows import PAYMENT_PREFIX, booking_from_row
 from adapters.db.tables import UtcDateTime, bookings, payments
+from adapters.db.tickets import FIRST_TYPE, TICKET_COLUMNS
 from domain.messages import Message
 from domain.model import Booking, Payment, PaymentStatus
 from domain.ports import ChargeClaim, ChargeEnd, ChargeStart, Confirmation
@@ -83,7 +84,16 @@ _CONFIRM = statement(
         UPDATE bookings b SET status = 'confirmed', confirmed_at = req.confirmed_at,
                receipt_number = req.receipt_number, charge_key = NULL, charge_started_at = NULL
           FROM req WHERE b.id = req.booking_id AND b.charge_key = req.charge_key AND b.status = 'pending'
-        RETURNING b.id
+        RETURNING b.id, b.event_id, b.user_id
+    ), issued AS (
+        INSERT INTO tickets ({ticket_columns})
+        SELECT t.id, c.id, c.event_id, tt.id, tt.name, u.name, u.email, t.code, 'valid', req.confirmed_at
+          FROM unnest(CAST(:t_ids AS text[]), CAST(:t_bookings AS text[]), CAST(:t_codes AS text[]))
+               AS t(id, booking_id, code)
+          JOIN confirmed c ON c.id = t.booking_id
+          JOIN req ON req.booking_id = t.booking_id
+          JOIN users u ON u.id = c.user_id
+          JOIN ticket_types tt ON tt.id = ({first_type})
     ), paid AS (
         INSERT INTO payments (id, booking_id, status, reference, amount_cents, currency, card_last4, paid_at)
         SELECT req.payment_id, req.booking_id, :succeeded, req.reference, req.amount_cents, req.currency,
@@ -101,7 +111,9 @@ _CONFIRM = statement(
           FROM req JOIN confirmed c ON c.id = req.booking_id WHERE k.user_id = req.user_id AND k.key = req.key
     )
     SELECT req.ord, EXISTS (SELECT 1 FROM confirmed c WHERE c.id = req.booking_id) FROM req ORDER BY req.ord
-    """
+    """,
+    ticket_columns=TICKET_COLUMNS,
+    first_type=FIRST_TYPE.replace("{event}", "c.event_id"),
 )
 
 _END = statement(
@@ -189,6 +201,10 @@ async def confirm_charges(conn: Link, confirmations: Sequence[Confirmation]) -> 
         "m_topics": [m.topic for _, m, _ in messages],
         "m_payloads": [json.dumps(m.payload) for _, m, _ in messages],
         "m_created": [at for _, _, at in messages],
+        # Its tickets, in the same statement: the seats of a booking that is not confirmed here are not written.
+        "t_ids": [t.id for _, _, c in rows for t in c.tickets],
+        "t_bookings": [t.booking_id for _, _, c in rows for t in c.tickets],
+        "t_codes": [t.code for _, _, c in rows for t in c.tickets],
     }
     return [bool(row[1]) for row in await conn.execute(_CONFIRM, params)]
 

@@ -13,6 +13,7 @@ from sqlalchemy import and_, delete, exists, insert, or_, select, update
 from adapters.db.idempotency import key_values, record
 from adapters.db.rows import booking_from_row, with_payment
 from adapters.db.tables import bookings, idempotency_keys, outbox, payments
+from adapters.db.tickets import ISSUE, issue_rows
 from domain.model import Booking, BookingStatus
 from domain.ports import ChargeClaim, ChargeEnd, ChargeStart, Confirmation, StoredKey
 
@@ -29,6 +30,15 @@ async def confirm_charges(conn: Link, confirmations: Sequence[Confirmation]) -> 
     for c in confirmations:
         messages = c.booking.take_messages()
         done.append(await _confirm_portable(conn, c.booking, c.charge_key, c.key, c.outcome, messages))
+    # The tickets of those confirmed, in one statement for the batch (executemany), in the same transaction.
+    rows = [
+        row
+        for c, confirmed in zip(confirmations, done, strict=True)
+        if confirmed and c.booking.confirmed_at is not None
+        for row in issue_rows(c.tickets, c.booking.confirmed_at)
+    ]
+    if rows:
+        await conn.execute(ISSUE, rows)
     return done
 
 

@@ -10,9 +10,14 @@ from sqlalchemy import Select, func, insert, or_, select, update
 from adapters.db.base import Repository, after_asc, after_desc, row_values
 from adapters.db.rows import event_from_row
 from adapters.db.tables import catalog_versions, events
+from adapters.db.ticket_tables import ticket_types
+from adapters.db.ticket_types import type_rows
 from domain.model import Event, EventStatus
 from domain.pagination import Position
 from domain.ports import EventFilter
+from domain.ticket_types import for_new_event
+
+_NOT_COLUMNS = ("ticket_types",)  # rows of their own table
 
 if TYPE_CHECKING:
     from adapters.db.uow import Link, Touched
@@ -26,9 +31,13 @@ class SqlEventRepository(Repository):
         self.touched = touched
 
     async def add(self, event: Event) -> None:
+        """Write the event with its ticket types (left on `event.ticket_types`)."""
         self.touched.events.add(event.id)
         self.touched.listings = True
-        await self._conn.execute(insert(events).values(**row_values(event)))
+        await self._conn.execute(insert(events).values(**row_values(event, exclude=_NOT_COLUMNS)))
+        # Its ticket types in the same transaction: General admission for an event made without any.
+        event.ticket_types = for_new_event(event)
+        await self._conn.execute(insert(ticket_types), type_rows(event.id, event.ticket_types, event.created_at))
         await self._move_listings()
         await self._write_messages(event)
 
@@ -48,7 +57,7 @@ class SqlEventRepository(Repository):
     async def save(self, event: Event) -> None:
         self.touched.events.add(event.id)
         self.touched.listings = True
-        values = row_values(event)
+        values = row_values(event, exclude=_NOT_COLUMNS)
         del values["id"]
         moved = update(events).where(events.c.id == event.id).values(**values, version=events.c.version + 1)
         await self._conn.execute(moved)

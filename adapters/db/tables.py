@@ -248,4 +248,4 @@ inbox = Table(
 
 # The tables that live in modules of their own register on `metadata` when imported: import them here, so whoever
 # reads `metadata` (Alembic's env.py, the migration test) sees the whole schema.
-from adapters.db import queue_tables, waitlist_tables  # noqa: E402, F401
+from adapters.db import queue_tables, ticket_tables, waitlist_tables  # noqa: E402, F401

@@ -20,6 +20,8 @@ from adapters.db.engine import READ_ONLY
 from adapters.db.events import SqlEventRepository
 from adapters.db.idempotency import SqlIdempotencyRepository
 from adapters.db.inbox import SqlInboxRepository
+from adapters.db.ticket_types import SqlTicketTypeRepository
+from adapters.db.tickets import SqlTicketRepository
 from adapters.db.waitlist import SqlWaitlistRepository
 from domain.ports import (
     BookingRepository,
@@ -31,6 +33,7 @@ from domain.ports import (
     UnitOfWork,
     UserRepository,
 )
+from domain.tickets import TicketRepository, TicketTypeRepository
 from domain.waitlist import WaitlistRepository
 
 
@@ -143,6 +146,8 @@ class SqlUnitOfWork:
     idempotency: IdempotencyRepository
     inbox: InboxRepository
     waitlist: WaitlistRepository
+    ticket_types: TicketTypeRepository
+    tickets: TicketRepository
 
     def __init__(
         self,
@@ -168,6 +173,8 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyRepository(link)
         self.inbox = SqlInboxRepository(link)
         self.waitlist = SqlWaitlistRepository(link, self._touched)
+        self.ticket_types = SqlTicketTypeRepository(link, self._touched)
+        self.tickets = SqlTicketRepository(link)
         return self
 
     async def __aexit__(

@@ -19,6 +19,9 @@ def _mime(email: Email) -> EmailMessage:
     mime = EmailMessage()
     mime["From"], mime["To"], mime["Subject"] = SENDER, email.to, email.subject
     mime.set_content(email.body)
+    for attachment in email.attachments:  # the tickets' PDF of a confirmation
+        maintype, _, subtype = attachment.media_type.partition("/")
+        mime.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return mime
 
 

@@ -38,6 +38,14 @@ EXTENSIONS = {
     ("post", "/api/payments/stripe/webhook"),
     *((method, "/api/events/{id}/queue") for method in ("post", "get", "delete")),
     *((method, "/api/events/{id}/waitlist") for method in ("post", "get", "delete")),
+    ("get", "/api/bookings/{id}/tickets"),
+    ("get", "/api/bookings/{id}/tickets.pdf"),
+    ("get", "/api/tickets/{id}/qr.svg"),
+    ("post", "/api/events/{id}/check-ins"),
+    ("get", "/api/events/{id}/check-ins/stats"),
+    ("post", "/api/events/{id}/staff"),
+    ("get", "/api/organizer/events/{id}/attendees.csv"),
+    ("get", "/api/organizer/events/{id}/orders.csv"),
 }
 
 
@@ -53,10 +61,15 @@ def test_the_openapi_document_lists_every_route_of_the_contract(document: dict[s
     assert served == CONTRACT_ROUTES | EXTENSIONS
 
 
-# Sections of API.md's "Extensions" whose routes are not built yet, with the issue that builds them. Every other
-# route of the contract must be served.
+# Routes of API.md's "Extensions" not built yet, by section, with the issue that builds them. Every other route of
+# the contract must be served. Issue 13 serves tickets, check-in and the exports; ticket types and promo codes are
+# still to come (with multi-line holds and attendees).
 PENDING_EXTENSIONS = {
-    "Ticket types, promo codes, tickets and check-in": "issue 13",
+    "Ticket types, promo codes, tickets and check-in": {  # issue 13
+        ("post", "/api/events/{id}/ticket-types"),
+        ("patch", "/api/events/{id}/ticket-types/{type_id}"),
+        ("post", "/api/events/{id}/promo-codes"),
+    },
 }
 ROUTE = re.compile(r"`(GET|POST|PATCH|PUT|DELETE) (/[^`?\s]*)")
 
@@ -75,16 +88,20 @@ def contract_sections() -> dict[str, str]:
 def test_every_route_named_in_api_md_is_served(document: dict[str, Any]) -> None:
     served = {(method, path) for path, ops in document["paths"].items() for method in ops}
     for heading, text in contract_sections().items():
-        if heading in PENDING_EXTENSIONS:
-            continue
-        named = {(m.lower(), p) for m, p in ROUTE.findall(text)}
+        named = {(m.lower(), p) for m, p in ROUTE.findall(text)} - PENDING_EXTENSIONS.get(heading, set())
         assert named <= served, (heading or "the base contract", sorted(named - served))
 
 
 @pytest.mark.skipif(not API_MD.exists(), reason="the shared contract is not on this machine")
-def test_the_pending_extensions_are_sections_of_api_md() -> None:
-    """The list above names real sections, so a renamed one is not skipped by mistake."""
-    assert set(PENDING_EXTENSIONS) <= set(contract_sections())
+def test_the_pending_extensions_are_routes_of_api_md_not_served_yet(document: dict[str, Any]) -> None:
+    """The list above names real sections and routes, so a renamed one is not skipped by mistake, and a route built
+    since leaves the list."""
+    served = {(method, path) for path, ops in document["paths"].items() for method in ops}
+    sections = contract_sections()
+    assert set(PENDING_EXTENSIONS) <= set(sections)
+    for heading, pending in PENDING_EXTENSIONS.items():
+        assert pending <= {(m.lower(), p) for m, p in ROUTE.findall(sections[heading])}, heading
+        assert not pending & served, (heading, sorted(pending & served))
 
 
 def test_every_error_status_is_documented_with_the_error_body(document: dict[str, Any]) -> None:
