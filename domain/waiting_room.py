@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 MAX_RETRY_S = 30
+# Everyone who waited for the opening comes back after it, spread over this many seconds by a fixed per-user offset:
+# 5,000 clients told "at the opening" would otherwise all poll in the same instant (bench-queue's first runs).
+OPENING_SPREAD_S = 10.0
 SETTLED_RETRY_S = 60  # expired or closed: nothing changes by itself any more
 ADMITTED_RETRY_S = 30  # the buyer is busy buying; a poll only tells when the pass runs out
 
@@ -185,10 +188,10 @@ def retry_after(stored: StoredEntry, status: QueueStatus, room: Room) -> int:
     if not room.open_at(stored.now):
         assert room.sale_starts_at is not None
         until_open = (room.sale_starts_at - stored.now).total_seconds()
-        base = max(1.0, min(float(MAX_RETRY_S), until_open))  # everybody's position appears at the opening
-    else:
-        # Polls per second over the whole queue grow with the log of its length, not the length.
-        base = 1 + stored.ahead / 100 + stored.waiting / 5000
+        # Everybody's position appears at the opening; come back then, plus this user's share of the spread.
+        return max(1, min(MAX_RETRY_S, math.ceil(until_open + OPENING_SPREAD_S * _offset(stored.user_id))))
+    # Polls per second over the whole queue grow with the log of its length, not the length.
+    base = 1 + stored.ahead / 100 + stored.waiting / 5000
     spread = base / 4 * _offset(stored.user_id)  # up to a quarter later, the same for one user every time
     return max(1, min(MAX_RETRY_S, math.ceil(base + spread)))
 

@@ -24,6 +24,7 @@ from domain.waiting_room import QueueEntry, Room
 from domain.waitlist import Joined, WaitlistView
 from ingress.client_address import Network
 from ingress.latency_window import LatencyWindow
+from ingress.room_cache import RoomCache
 
 TARGETS = ("auth", "catalog", "booking", "messaging")  # the services /health asks
 
@@ -106,3 +107,4 @@ class Services:
     queue: QueueApi | None = None  # None: waiting rooms are not served (their holds still need a pass)
     passes: PassSigner | None = None  # checks the Queue-Pass of holds, without a store read
     latencies: LatencyWindow = field(default_factory=LatencyWindow)  # holds' and payments' latency, for the Queue
+    rooms: RoomCache = field(default_factory=RoomCache)  # what polls know of their events, a second old at most

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from domain import errors
 from domain.queue_pass import PassSigner
 from domain.waiting_room import (
     DRAW_SPACE,
+    OPENING_SPREAD_S,
     AdmissionPolicy,
     LatencySignal,
     QueueStatus,
@@ -277,4 +279,18 @@ async def test_before_the_opening_polls_wait_for_it_within_bounds(store: FakeQue
     entry, _ = await room.join("ada", ROOM)
     assert 30 <= entry.retry_after_s <= 30  # ten minutes to go: the longest wait
     clock.advance(OPENS - clock.now() - timedelta(seconds=4))
-    assert 4 <= (await room.status("ada", ROOM)).retry_after_s <= 5
+    assert 4 <= (await room.status("ada", ROOM)).retry_after_s <= 4 + OPENING_SPREAD_S
+
+
+async def test_the_first_polls_after_the_opening_are_spread_over_the_opening_spread(
+    store: FakeQueueStore, clock: FakeClock
+) -> None:
+    room = make(store, clock)
+    users = [f"user-{i}" for i in range(400)]
+    for user in users:
+        await room.join(user, ROOM)
+    clock.advance(OPENS - clock.now() - timedelta(seconds=2))
+    comebacks = [(await room.status(user, ROOM)).retry_after_s for user in users]
+    assert min(comebacks) >= 2 and max(comebacks) <= 2 + OPENING_SPREAD_S
+    per_second = Counter(comebacks)
+    assert max(per_second.values()) < len(users) / 5  # no second takes the whole crowd
