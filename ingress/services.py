@@ -26,7 +26,7 @@ from ingress.client_address import Network
 from ingress.latency_window import LatencyWindow
 from ingress.room_cache import RoomCache
 
-TARGETS = ("auth", "catalog", "booking", "messaging")  # the services /health asks
+TARGETS = ("auth", "catalog", "booking", "messaging", "queue")  # the services /health asks, those it has
 
 
 class AuthApi(Protocol):
@@ -98,7 +98,7 @@ class Services:
     auth: AuthApi
     catalog: CatalogApi
     booking: BookingApi
-    health: dict[str, HealthCheck]  # one per TARGETS
+    health: dict[str, HealthCheck]  # one per TARGETS it runs (the in-process server has no Queue deployment)
     sessions: SessionGuard
     tokens: TokenReader
     demo: bool = False  # what /api/config tells the web app
