@@ -1,12 +1,13 @@
 """The platform's background work, shared by the deployments and the in-process server: the settlement loop
-(expire holds, settle charges of unknown outcome, purge old keys), the outbox relay and the waiting rooms'
-admissions."""
+(expire holds, settle charges of unknown outcome, purge old keys), the outbox relay, the waiting rooms'
+admissions and the gauges read from the tables."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from adapters.db.round_trips import counting_as
 from adapters.messaging.relay import OutboxRelay
@@ -21,6 +22,8 @@ PURGE_EVERY = 1800  # settlement rounds between purges of idempotency keys past 
 RELAY_IDLE_S = 0.5
 RELAY_BACKOFF_S = 2.0
 BACKLOG_EVERY_S = 5.0  # how often the outbox backlog is measured
+MEASURE_EVERY_S = 10.0
+T = TypeVar("T")
 
 
 async def settle_forever(
@@ -63,6 +66,18 @@ async def _relay_rounds(relay: OutboxRelay, backlog: Callable[[int], None]) -> N
         except Exception as error:  # broker or database away: the messages wait in the outbox
             log.warning("outbox relay paused: %r", error)
             await asyncio.sleep(RELAY_BACKOFF_S)
+
+
+async def measure_forever(
+    measure: Callable[[], Awaitable[T]], publish: Callable[[T], None], every_s: float = MEASURE_EVERY_S
+) -> None:
+    """Publish what `measure` finds every `every_s` (a gauge read from the tables); a failed reading is skipped."""
+    while True:
+        try:
+            publish(await measure())
+        except Exception as error:  # the database away: the gauge keeps its last value until it is back
+            log.warning("measurement skipped: %r", error)
+        await asyncio.sleep(every_s)
 
 
 async def admit_forever(

@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
 from adapters.background import admit_forever
 from adapters.bootstrap import Infrastructure
 from adapters.db.queue_rooms import DatabaseRooms
@@ -17,11 +21,25 @@ from domain.accounts import Principal
 from domain.queueing import QueueService
 from domain.waiting_room import AdmissionPolicy, QueueEntry, QueueStore, Room, WaitingRoom
 
+QUEUE_REDIS_TIMEOUT_S = 3.0
+
 
 def queue_store(infra: Infrastructure) -> QueueStore:
-    if infra.redis.client is not None:
-        return RedisQueueStore(infra.redis.client)
+    if infra.settings.redis_url:
+        return RedisQueueStore(queue_redis_client(infra.settings.redis_url))
     return DatabaseQueueStore(infra.engine)
+
+
+def queue_redis_client(url: str) -> aioredis.Redis:
+    """The queue's own Redis client, unlike the cache's (adapters/cache.py): no retries, since a join or an
+    admission whose reply was late may have run, and running it again admits a second batch or answers a new
+    buyer "already in"; and a timeout of seconds, since under load what is late is this replica's event loop,
+    not Redis, and failing the call would only bring its client back sooner (bench-queue: 96,000 polls
+    answered 503 while Redis itself idled)."""
+    return aioredis.from_url(
+        url, socket_connect_timeout=1, socket_timeout=QUEUE_REDIS_TIMEOUT_S, retry=Retry(NoBackoff(), 0),
+        health_check_interval=10,
+    )  # fmt: skip
 
 
 def admission_policy(settings: Settings) -> AdmissionPolicy:

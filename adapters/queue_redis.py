@@ -204,7 +204,9 @@ async def _call(pending: Any) -> Any:
     try:
         return await pending
     except (RedisError, OSError) as error:
-        raise errors.Unavailable("The waiting room is unavailable; try again shortly.") from error
+        # Every waiting client hears this at once: five seconds (a client adds its own jitter) rather than one,
+        # which brought them all back in the same second while the platform was already short of breath.
+        raise errors.Unavailable("The waiting room is unavailable; try again shortly.", retry_after=5) from error
 
 
 def _entry(user_id: str, reply: list[Any]) -> StoredEntry | None:

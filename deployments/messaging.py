@@ -1,15 +1,17 @@
 """The Messaging deployment: relays the outbox (to RabbitMQ, or in process without a broker) and runs the
-notifications consumer. Requests never wait on the broker: they only write outbox rows."""
+notifications consumer. Requests never wait on the broker: they only write outbox rows. It also publishes the
+waiting lists' offer counts, read from the tables like the outbox backlog."""
 
 from __future__ import annotations
 
 import asyncio
 
-from adapters.background import relay_forever
+from adapters.background import measure_forever, relay_forever
 from adapters.bootstrap import mail_handler
+from adapters.db.waitlist_stats import offer_counts
 from adapters.messaging.rabbit import RabbitConsumer, RabbitTransport, Topology
 from adapters.messaging.relay import InProcessTransport, OutboxRelay, Transport
-from deployments import metrics
+from deployments import metrics, queue_metrics
 from deployments.base import ServiceDeployment
 from domain.notifications import CONSUMER
 
@@ -33,7 +35,10 @@ class MessagingDeployment(ServiceDeployment):
         else:
             transport = InProcessTransport([handle])  # one code path, another transport
         self.relay = OutboxRelay(infra.engine, transport)
-        self._task = asyncio.get_running_loop().create_task(relay_forever(self.relay, metrics.outbox_backlog))
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(relay_forever(self.relay, metrics.outbox_backlog))
+        engine = infra.engine
+        self._offers = loop.create_task(measure_forever(lambda: offer_counts(engine), queue_metrics.waitlist_offers))
 
     async def health(self) -> dict[str, str]:
         checks = await super().health()

@@ -32,6 +32,8 @@ HOLD_TO_PAYMENT_BUCKETS_S = [1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0
 # The names as Prometheus sees them (what dashboards and tests query).
 EXPORTED = {
     "holds_created": "ray_eventbook_holds_created_total",
+    "seats_held": "ray_eventbook_seats_held_total",
+    "seats_sold": "ray_eventbook_seats_sold_total",
     "bookings_confirmed": "ray_eventbook_bookings_confirmed_total",
     "holds_expired": "ray_eventbook_holds_expired_total",
     "sold_out_refusals": "ray_eventbook_sold_out_refusals_total",

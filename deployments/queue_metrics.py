@@ -1,15 +1,17 @@
 """The waiting room's metrics (next to deployments/metrics.py's business metrics, exported the same way by Ray):
-queue length, joins, admissions, the wait from join to admission, passes that ran out."""
+queue length, joins, admissions, the wait from join to admission, passes that ran out; and how the waiting lists'
+offers fared (adapters/db/waitlist_stats.py)."""
 
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from ray.serve import metrics
 
+from adapters.db.waitlist_stats import OfferCounts
 from domain.waiting_room import Admission
 
 log = logging.getLogger("eventbook.metrics")
@@ -24,6 +26,7 @@ EXPORTED = {
     "queue_wait_seconds": "ray_eventbook_queue_wait_seconds",
     "queue_passes_expired": "ray_eventbook_queue_passes_expired_total",
     "queue_admission_bound": "ray_eventbook_queue_admission_bound",
+    "waitlist_offers": "ray_eventbook_waitlist_offers",
 }
 
 
@@ -35,6 +38,7 @@ class QueueMetrics:
     wait_seconds: metrics.Histogram
     passes_expired: metrics.Counter
     bound: metrics.Gauge
+    waitlist_offers: metrics.Gauge
 
 
 @functools.cache
@@ -57,6 +61,11 @@ def queue() -> QueueMetrics:
             description="Admitted buyers a room lets shop at once (the admission policy's bound).",
             tag_keys=by_event,
         ),
+        waitlist_offers=metrics.Gauge(
+            "eventbook_waitlist_offers",
+            description="Waiting-list entries by how their offer fared: waiting, made, taken, expired.",
+            tag_keys=("state",),
+        ),
     )
 
 
@@ -75,6 +84,15 @@ def admitted(event_id: str, admission: Admission) -> None:
             m.passes_expired.inc(admission.expired, tags=tags)
         for wait in admission.waits_s:
             m.wait_seconds.observe(wait)
+
+    _safely(record)
+
+
+def waitlist_offers(counts: OfferCounts) -> None:
+    def record() -> None:
+        gauge = queue().waitlist_offers
+        for state, value in asdict(counts).items():
+            gauge.set(value, tags={"state": state})
 
     _safely(record)
 

@@ -41,7 +41,17 @@ __all__ = [
     "WaitingRoom",
 ]
 
-MAX_RETRY_S = 30
+MAX_RETRY_S = 30  # before the opening: nothing moves until then
+# Far back in a long line: minutes from admission, so a minute between polls loses nothing. The cap is what most
+# of a long queue sits at, so it sets most of the total poll rate.
+MAX_WAITING_RETRY_S = 60
+# Everyone who waited for the opening comes back after it, spread over this many seconds by a fixed per-user offset:
+# 5,000 clients told "at the opening" would otherwise all poll in the same instant (bench-queue's first runs).
+OPENING_SPREAD_S = 10.0
+# Entries ahead per extra second between polls. With the cap, a whole queue polls ~140 times a second when 5,000
+# wait and ~220 when 10,000 do, which two cores answer next to the sale itself (at 100 entries per second and a
+# 30 s cap, ~290/s for 5,000 saturated them in bench-queue).
+AHEAD_PER_SECOND = 25
 SETTLED_RETRY_S = 60  # expired or closed: nothing changes by itself any more
 ADMITTED_RETRY_S = 30  # the buyer is busy buying; a poll only tells when the pass runs out
 
@@ -177,7 +187,7 @@ class WaitingRoom:
 
 
 def retry_after(stored: StoredEntry, status: QueueStatus, room: Room) -> int:
-    """Seconds until the client should poll again: 1..30 while waiting, more once nothing moves by itself."""
+    """Seconds until the client should poll again: 1..60 while waiting, more once nothing moves by itself."""
     if status is QueueStatus.ADMITTED:
         return ADMITTED_RETRY_S
     if status is not QueueStatus.WAITING:
@@ -185,12 +195,12 @@ def retry_after(stored: StoredEntry, status: QueueStatus, room: Room) -> int:
     if not room.open_at(stored.now):
         assert room.sale_starts_at is not None
         until_open = (room.sale_starts_at - stored.now).total_seconds()
-        base = max(1.0, min(float(MAX_RETRY_S), until_open))  # everybody's position appears at the opening
-    else:
-        # Polls per second over the whole queue grow with the log of its length, not the length.
-        base = 1 + stored.ahead / 100 + stored.waiting / 5000
+        # Everybody's position appears at the opening; come back then, plus this user's share of the spread.
+        return max(1, min(MAX_RETRY_S, math.ceil(until_open + OPENING_SPREAD_S * _offset(stored.user_id))))
+    # Polls per second over the whole queue grow with the log of its length, not the length.
+    base = min(MAX_WAITING_RETRY_S / 1.25, 1 + stored.ahead / AHEAD_PER_SECOND + stored.waiting / 5000)
     spread = base / 4 * _offset(stored.user_id)  # up to a quarter later, the same for one user every time
-    return max(1, min(MAX_RETRY_S, math.ceil(base + spread)))
+    return max(1, min(MAX_WAITING_RETRY_S, math.ceil(base + spread)))
 
 
 def _offset(user_id: str) -> float:

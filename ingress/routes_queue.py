@@ -40,8 +40,12 @@ def room_of(event: Event) -> Room:
     return Room(event.id, event.sale_starts_at, closed=closed)
 
 
-async def _room(services: Services, event_id: str) -> tuple[QueueApi, Room]:
-    event = await services.catalog.get_event(event_id)
+async def _room(services: Services, event_id: str, *, recent: bool = False) -> tuple[QueueApi, Room]:
+    """The queue and the event's room; `recent`: as known at most a second ago (polls: ingress/room_cache.py)."""
+    if recent:
+        event = await services.rooms.event(event_id, lambda: services.catalog.get_event(event_id))
+    else:
+        event = await services.catalog.get_event(event_id)
     if services.queue is None:
         raise errors.Unavailable("The waiting room is not running.", retry_after=5)
     if not event.waiting_room:
@@ -80,7 +84,7 @@ async def join(id: ResourceId, services: ServicesDep, principal: CurrentPrincipa
 @router.get("", response_model=QueueEntryRead, responses=error_responses(*ANSWERS))
 async def poll(id: ResourceId, services: ServicesDep, principal: CurrentPrincipal, response: Response) -> Any:
     """Where the caller stands; `Retry-After` says when to ask again."""
-    queue, room = await _room(services, id)
+    queue, room = await _room(services, id, recent=True)
     return entry_view(await queue.status(principal, room), response)
 
 

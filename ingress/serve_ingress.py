@@ -50,6 +50,7 @@ class ApiDeployment:
             "messaging": MessagingClient(messaging, settings.catalog_timeout_s),
         }
         queue_client = QueueClient(queue, settings.queue_timeout_s, statuses=waiting_room(infra))
+        health["queue"] = queue_client
         self.services = Services(
             auth=auth_client,
             catalog=catalog_api,

@@ -26,8 +26,9 @@ from domain.waiting_room import QueueEntry, Room
 from domain.waitlist import Joined, WaitlistView
 from ingress.client_address import Network
 from ingress.latency_window import LatencyWindow
+from ingress.room_cache import RoomCache
 
-TARGETS = ("auth", "catalog", "booking", "messaging")  # the services /health asks
+TARGETS = ("auth", "catalog", "booking", "messaging", "queue")  # the services /health asks, those it has
 
 
 class AuthApi(Protocol):
@@ -118,7 +119,7 @@ class Services:
     booking: BookingApi
     tickets: TicketsApi
     checkin: CheckInApi
-    health: dict[str, HealthCheck]  # one per TARGETS
+    health: dict[str, HealthCheck]  # one per TARGETS it runs (the in-process server has no Queue deployment)
     sessions: SessionGuard
     tokens: TokenReader
     demo: bool = False  # what /api/config tells the web app
@@ -127,3 +128,4 @@ class Services:
     queue: QueueApi | None = None  # None: waiting rooms are not served (their holds still need a pass)
     passes: PassSigner | None = None  # checks the Queue-Pass of holds, without a store read
     latencies: LatencyWindow = field(default_factory=LatencyWindow)  # holds' and payments' latency, for the Queue
+    rooms: RoomCache = field(default_factory=RoomCache)  # what polls know of their events, a second old at most

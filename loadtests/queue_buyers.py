@@ -4,6 +4,7 @@ asks (Retry-After), and when admitted hold 1–4 seats with the pass, pay, and l
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 import uuid
@@ -41,7 +42,11 @@ def retry_after(answer_headers: dict[str, str]) -> float:
 async def timed(client: aiohttp.ClientSession, method: str, url: str, **kwargs: object) -> tuple[Answer, dict, float]:
     began = time.perf_counter()
     async with client.request(method, url, **kwargs) as response:  # type: ignore[arg-type]
-        body = await response.json(content_type=None) if response.status != 204 else None
+        raw = await response.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:  # HAProxy's own error pages (502/503/504) are HTML
+            body = None
         return Answer(response.status, body), dict(response.headers), time.perf_counter() - began
 
 
@@ -72,7 +77,10 @@ async def queue_buyer(
         rec.latencies["poll"].append(took)
         wait = retry_after(headers)
         rec.retry_after[int(wait)] += 1
-        status = answer.body.get("status") if isinstance(answer.body, dict) else answer.label()
+        if answer.status >= 400:  # as the web app does: the platform's pace, jittered, so errors don't synchronise
+            wait *= random.uniform(0.5, 1.5)
+        ok = answer.status < 400 and isinstance(answer.body, dict)
+        status = answer.body.get("status") if ok else answer.label()
         rec.statuses[f"poll {status}"] += 1
         if status == "admitted":
             until = datetime.fromisoformat(str(answer.body["admitted_until"]).replace("Z", "+00:00"))

@@ -67,6 +67,39 @@ PANELS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ),
     ("Outbox backlog (messages not relayed)", "short", [("max(ray_eventbook_outbox_backlog)", "backlog")]),
     (
+        "Waiting rooms: buyers waiting, admission bound",
+        "short",
+        [
+            ("max(ray_eventbook_queue_waiting) by (event_id)", "waiting {{event_id}}"),
+            ("max(ray_eventbook_queue_admission_bound) by (event_id)", "bound {{event_id}}"),
+        ],
+    ),
+    (
+        "Waiting rooms: joins, admissions, passes expired per second",
+        "short",
+        [
+            (f"sum(rate(ray_eventbook_queue_joins_total{WINDOW}))", "joins / s"),
+            (f"sum(rate(ray_eventbook_queue_admissions_total{WINDOW}))", "admissions / s"),
+            (f"sum(rate(ray_eventbook_queue_passes_expired_total{WINDOW}))", "passes expired / s"),
+        ],
+    ),
+    (
+        "Waiting rooms: join to admission (seconds)",
+        "s",
+        [
+            (
+                f"histogram_quantile({q}, sum(rate(ray_eventbook_queue_wait_seconds_bucket{WINDOW})) by (le))",
+                f"p{round(q * 100)}",
+            )
+            for q in (0.5, 0.95)
+        ],
+    ),
+    (
+        "Waiting lists: offers made, taken, expired; entries waiting",
+        "short",
+        [("max(ray_eventbook_waitlist_offers) by (state)", "{{state}}")],
+    ),
+    (
         "Requests per second per route",
         "reqps",
         [(f"sum(rate(ray_serve_num_http_requests_total{{{APP}}}{WINDOW})) by (method, route)", "{{method}} {{route}}")],

@@ -18,7 +18,7 @@ def test_serve_run_answers_health_with_every_check_ok(live_app: LiveApp, http: h
     body = response.json()
     assert body["status"] == "ok"
     assert body["checks"]["database"] == "ok"
-    assert all(body["checks"][name] == "ok" for name in ("auth", "catalog", "booking", "payment", "messaging"))
+    assert all(body["checks"][name] == "ok" for name in ("auth", "catalog", "booking", "payment", "messaging", "queue"))
 
 
 def test_serve_status_shows_the_four_services_and_the_ingress_healthy(live_app: LiveApp) -> None:

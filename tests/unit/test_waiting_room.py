@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,8 @@ from domain import errors
 from domain.queue_pass import PassSigner
 from domain.waiting_room import (
     DRAW_SPACE,
+    MAX_WAITING_RETRY_S,
+    OPENING_SPREAD_S,
     AdmissionPolicy,
     LatencySignal,
     QueueStatus,
@@ -267,9 +270,19 @@ async def test_polls_are_spread_and_slower_further_back(store: FakeQueueStore, c
         await room.join(f"u{i:04}", OPEN)
     front = (await room.status("u0000", OPEN)).retry_after_s
     back = (await room.status("u2999", OPEN)).retry_after_s
-    assert 1 <= front < back <= 30
-    near = {(await room.status(f"u{i:04}", OPEN)).retry_after_s for i in range(1000, 1100)}
-    assert len(near) > 1  # neighbours do not all come back at the same second
+    assert 1 <= front < back <= MAX_WAITING_RETRY_S
+    for far_back in (range(1000, 1100), range(2900, 3000)):
+        near = {(await room.status(f"u{i:04}", OPEN)).retry_after_s for i in far_back}
+        assert len(near) > 1  # neighbours do not all come back at the same second
+
+
+async def test_a_queue_of_5000_polls_about_130_times_a_second_in_all(store: FakeQueueStore, clock: FakeClock) -> None:
+    room = make(store, clock)
+    users = [f"u{i:04}" for i in range(5000)]
+    for user in users:
+        await room.join(user, OPEN)
+    per_second = sum([1 / (await room.status(user, OPEN)).retry_after_s for user in users])
+    assert 80 < per_second < 150
 
 
 async def test_before_the_opening_polls_wait_for_it_within_bounds(store: FakeQueueStore, clock: FakeClock) -> None:
@@ -277,4 +290,18 @@ async def test_before_the_opening_polls_wait_for_it_within_bounds(store: FakeQue
     entry, _ = await room.join("ada", ROOM)
     assert 30 <= entry.retry_after_s <= 30  # ten minutes to go: the longest wait
     clock.advance(OPENS - clock.now() - timedelta(seconds=4))
-    assert 4 <= (await room.status("ada", ROOM)).retry_after_s <= 5
+    assert 4 <= (await room.status("ada", ROOM)).retry_after_s <= 4 + OPENING_SPREAD_S
+
+
+async def test_the_first_polls_after_the_opening_are_spread_over_the_opening_spread(
+    store: FakeQueueStore, clock: FakeClock
+) -> None:
+    room = make(store, clock)
+    users = [f"user-{i}" for i in range(400)]
+    for user in users:
+        await room.join(user, ROOM)
+    clock.advance(OPENS - clock.now() - timedelta(seconds=2))
+    comebacks = [(await room.status(user, ROOM)).retry_after_s for user in users]
+    assert min(comebacks) >= 2 and max(comebacks) <= 2 + OPENING_SPREAD_S
+    per_second = Counter(comebacks)
+    assert max(per_second.values()) < len(users) / 5  # no second takes the whole crowd
