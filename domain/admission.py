@@ -4,7 +4,8 @@ The bound is the number of admitted buyers whose passes have not run out. It mov
 (AIMD): while holds and payments answer well inside their latency targets and the bound is actually in use, it
 grows by a few buyers per adjustment; as soon as either p99 goes above its target it is cut by a fraction. Additive
 increase with multiplicative decrease settles near the most the path carries within its targets, and backs off
-fast when a burst of buyers (or anything else) slows it down. Too few samples say nothing: the bound stays put.
+fast when a burst of buyers (or anything else) slows it down. Too few samples never cut the bound, but a few that
+are all well inside the targets let a small bound grow (its few buyers could never make enough samples).
 
 The policy is pure: the waiting room feeds it the stored bound, the latest measurements and the buyers admitted.
 """
@@ -48,18 +49,22 @@ class AdmissionPolicy:
     def next_bound(self, bound: int, signal: LatencySignal, active: int) -> int:
         """The bound after one adjustment, given the current one, the measurements and the buyers admitted now."""
         bound = self._clamp(bound)
-        load = self.load(signal)
+        load = self._worst(signal)
         if load is None:
             return bound
-        if load > 1:
+        thin = signal.samples < self.min_samples
+        if load > 1 and not thin:
             return self._clamp(math.floor(bound * self.decrease))
         if load < self.headroom and active >= self.busy * bound:
+            # Even a thin signal may say "grow": a few buyers all answered well inside the targets. Without this a
+            # small bound could never grow back, since its few buyers never make min_samples (bench-queue: stuck
+            # at 7 buyers for minutes after the opening's rush had passed).
             return self._clamp(bound + self.increase)
         return bound
 
-    def load(self, signal: LatencySignal) -> float | None:
-        """The worst p99 as a fraction of its target; None when the signal is too thin to act on."""
-        if signal.samples < self.min_samples:
+    def _worst(self, signal: LatencySignal) -> float | None:
+        """The worst p99 as a fraction of its target; None when nothing was measured."""
+        if signal.samples == 0:
             return None
         ratios = [
             p99 / target

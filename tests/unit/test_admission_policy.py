@@ -1,5 +1,5 @@
 """The admission bound: additive increase while the booking path is well inside its targets, multiplicative
-decrease above them, nothing on too little evidence, always within its limits."""
+decrease above them, no cut on too little evidence, always within its limits."""
 
 from __future__ import annotations
 
@@ -37,12 +37,19 @@ def test_between_the_headroom_and_the_target_the_bound_stays() -> None:
 @pytest.mark.parametrize(
     "signal",
     [
-        LatencySignal(hold_p99_s=5.0, pay_p99_s=5.0, samples=19),  # too few samples to act on
+        LatencySignal(hold_p99_s=5.0, pay_p99_s=5.0, samples=19),  # too few samples to cut on
+        LatencySignal(hold_p99_s=0.01, pay_p99_s=0.01, samples=0),  # no samples at all
         LatencySignal(hold_p99_s=None, pay_p99_s=None, samples=1000),  # nothing measured
     ],
 )
 def test_without_evidence_the_bound_stays(signal: LatencySignal) -> None:
     assert POLICY.next_bound(50, signal, active=50) == 50
+
+
+def test_a_small_bound_grows_on_a_few_fast_samples_as_its_few_buyers_cannot_make_more() -> None:
+    few_fast = LatencySignal(hold_p99_s=0.05, pay_p99_s=0.1, samples=6)
+    assert POLICY.next_bound(7, few_fast, active=7) == 17
+    assert POLICY.next_bound(7, few_fast, active=2) == 7  # not in use: no reason to grow
 
 
 def test_one_measured_path_is_enough_to_act_on() -> None:
