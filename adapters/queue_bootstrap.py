@@ -9,6 +9,7 @@ from datetime import timedelta
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from adapters.background import admit_forever
 from adapters.bootstrap import Infrastructure
@@ -31,14 +32,16 @@ def queue_store(infra: Infrastructure) -> QueueStore:
 
 
 def queue_redis_client(url: str) -> aioredis.Redis:
-    """The queue's own Redis client, unlike the cache's (adapters/cache.py): no retries, since a join or an
-    admission whose reply was late may have run, and running it again admits a second batch or answers a new
-    buyer "already in"; and a timeout of seconds, since under load what is late is this replica's event loop,
-    not Redis, and failing the call would only bring its client back sooner (bench-queue: 96,000 polls
-    answered 503 while Redis itself idled)."""
+    """The queue's own Redis client, unlike the cache's (adapters/cache.py): a timeout of seconds, since under load
+    what is late is this replica's event loop, not Redis, and failing the call would only bring its client back
+    sooner (bench-queue: 96,000 polls answered 503 while Redis itself idled); and no retry of a call that timed
+    out, since a join or an admission whose reply was late has run, and running it again admits a second batch
+    or answers a new buyer "already in". A broken connection (Redis restarted, a pooled connection cut) is
+    retried once on a fresh one: the call was not sent, or, when the break came later, the second run is
+    harmless (a join is idempotent; an admission admits the next entries in order, within the bound)."""
     return aioredis.from_url(
-        url, socket_connect_timeout=1, socket_timeout=QUEUE_REDIS_TIMEOUT_S, retry=Retry(NoBackoff(), 0),
-        health_check_interval=10,
+        url, socket_connect_timeout=1, socket_timeout=QUEUE_REDIS_TIMEOUT_S, health_check_interval=10,
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
     )  # fmt: skip
 
 
