@@ -56,6 +56,17 @@ def pg_uow(pg_engine: AsyncEngine) -> UnitOfWorkFactory:
     return uow_factory(pg_engine)
 
 
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def engine(request: pytest.FixtureRequest, pg_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    """Each test that takes it runs twice: on the package's PostgreSQL engine and on a migrated SQLite file."""
+    if request.param == "postgresql":
+        yield pg_engine
+        return
+    sqlite = create_engine(request.getfixturevalue("sqlite_url"))
+    yield sqlite
+    await sqlite.dispose()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """The async URL of a migrated SQLite file."""

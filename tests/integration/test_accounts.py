@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.db import create_engine, uow_factory
+from adapters.db import uow_factory
 from adapters.security import Argon2PasswordHasher, JwtTokens
 from domain import errors
 from domain.accounts import Role, User
@@ -21,14 +20,9 @@ from tests.integration.it_support import FixedClock
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def uow(request: pytest.FixtureRequest, pg_engine: AsyncEngine) -> AsyncIterator[UnitOfWorkFactory]:
-    if request.param == "postgresql":
-        yield uow_factory(pg_engine)
-        return
-    engine = create_engine(request.getfixturevalue("sqlite_url"))
-    yield uow_factory(engine)
-    await engine.dispose()
+@pytest.fixture
+def uow(engine: AsyncEngine) -> UnitOfWorkFactory:
+    return uow_factory(engine)
 
 
 @pytest.fixture

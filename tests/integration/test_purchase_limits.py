@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.db import create_engine, uow_factory
+from adapters.db import uow_factory
 from adapters.sandbox_gateway import SandboxGateway
 from domain import errors
 from domain.booking import BookingService
@@ -23,16 +22,9 @@ def service(engine: AsyncEngine, clock: FixedClock) -> BookingService:
     return BookingService(uow=uow_factory(engine), gateway=SandboxGateway(engine, clock=clock), clock=clock)
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def db(
-    request: pytest.FixtureRequest, pg_engine: AsyncEngine
-) -> AsyncIterator[tuple[AsyncEngine, UnitOfWorkFactory]]:
-    if request.param == "postgresql":
-        yield pg_engine, uow_factory(pg_engine)
-        return
-    sqlite = create_engine(request.getfixturevalue("sqlite_url"))
-    yield sqlite, uow_factory(sqlite)
-    await sqlite.dispose()
+@pytest.fixture
+def db(engine: AsyncEngine) -> tuple[AsyncEngine, UnitOfWorkFactory]:
+    return engine, uow_factory(engine)
 
 
 async def test_holds_open_at_the_sale_start(db: tuple[AsyncEngine, UnitOfWorkFactory]) -> None:

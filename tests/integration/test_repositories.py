@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db import create_engine, uow_factory
@@ -19,16 +17,6 @@ from domain.ports import EventFilter
 from domain.settlement import new_payment
 from tests.answered import Answered
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event, pay
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def engine(request: pytest.FixtureRequest, pg_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
-    if request.param == "postgresql":
-        yield pg_engine
-        return
-    sqlite = create_engine(request.getfixturevalue("sqlite_url"))
-    yield sqlite
-    await sqlite.dispose()
 
 
 async def test_times_come_back_as_aware_utc_equal_to_what_was_stored(engine: AsyncEngine) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,16 +30,6 @@ RACE = datetime(2021, 3, 1, tzinfo=UTC)
 BASE = datetime(2021, 6, 1, tzinfo=UTC)
 HOLD = timedelta(minutes=10)
 LATER = HOLD + timedelta(minutes=1)
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def engine(request: pytest.FixtureRequest, pg_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
-    if request.param == "postgresql":
-        yield pg_engine
-        return
-    sqlite = create_engine(request.getfixturevalue("sqlite_url"))
-    yield sqlite
-    await sqlite.dispose()
 
 
 def booking_service(uow: UnitOfWorkFactory, clock: FixedClock) -> BookingService:

@@ -3,16 +3,16 @@ the offers (made on a cancellation, taken when paid, expired and passed on by th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.db import create_engine, uow_factory
+from adapters.db import uow_factory
 from adapters.db.waitlist_stats import offer_counts
+from domain.accounts import Principal
 from domain.booking import BookingService
+from domain.model import Event
 from domain.settlement import Settlement
 from tests.answered import Answered
 from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event, pay
@@ -22,23 +22,27 @@ BASE = datetime(2021, 4, 1, tzinfo=UTC)
 LATER = timedelta(minutes=11)  # past a hold's 10 minutes
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def engine(request: pytest.FixtureRequest, pg_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
-    if request.param == "postgresql":
-        yield pg_engine
-        return
-    sqlite = create_engine(request.getfixturevalue("sqlite_url"))
-    yield sqlite
-    await sqlite.dispose()
-
-
 async def change(engine: AsyncEngine, before: dict[str, int]) -> dict[str, int]:
     after = asdict(await offer_counts(engine))
     return {state: after[state] - before[state] for state in after}
 
 
-async def test_an_offer_is_counted_made_when_seats_come_back_and_taken_when_paid(engine: AsyncEngine) -> None:
-    uow, clock = uow_factory(engine), FixedClock(BASE)
+@dataclass
+class SoldOut:
+    """A one-seat event whose seat a buyer holds, and two buyers on its waiting list (who joined in that order),
+    with the offer counts as they stood before the waiting list was joined."""
+
+    service: BookingService
+    show: Event
+    buyer: Principal
+    held_id: str
+    first: Principal
+    second: Principal
+    before: dict[str, int]
+
+
+async def sold_out_with_two_waiting(engine: AsyncEngine, clock: FixedClock) -> SoldOut:
+    uow = uow_factory(engine)
     service = BookingService(uow=uow, gateway=FakeGateway(), clock=clock)
     show = await add_event(uow, capacity=1, now=clock.now())
     buyer, first, second = await add_buyers(uow, 3, clock.now())
@@ -47,31 +51,32 @@ async def test_an_offer_is_counted_made_when_seats_come_back_and_taken_when_paid
     for who in (first, second):
         clock.advance(timedelta(seconds=1))  # joined one after the other: the offers go in this order
         await service.waitlist_join(who, event_id=show.id, quantity=1)
+    return SoldOut(service, show, buyer, held["id"], first, second, before)
+
+
+async def test_an_offer_is_counted_made_when_seats_come_back_and_taken_when_paid(engine: AsyncEngine) -> None:
+    sale = await sold_out_with_two_waiting(engine, FixedClock(BASE))
+    service, show, before = sale.service, sale.show, sale.before
     assert await change(engine, before) == {"waiting": 2, "made": 0, "taken": 0, "expired": 0}
 
-    await service.cancel(buyer, booking_id=held["id"])
+    await service.cancel(sale.buyer, booking_id=sale.held_id)
     assert await change(engine, before) == {"waiting": 1, "made": 1, "taken": 0, "expired": 0}
-    offer = (await service.waitlist_get(first, event_id=show.id)).offer
+    offer = (await service.waitlist_get(sale.first, event_id=show.id)).offer
     assert offer is not None
-    await pay(Answered(service), first, offer.id, "pay-offer")
+    await pay(Answered(service), sale.first, offer.id, "pay-offer")
     assert await change(engine, before) == {"waiting": 1, "made": 1, "taken": 1, "expired": 0}
 
 
 async def test_an_offer_not_paid_in_time_is_counted_expired_and_the_next_entry_gets_one(engine: AsyncEngine) -> None:
-    uow, clock = uow_factory(engine), FixedClock(BASE + timedelta(days=1))
-    service = BookingService(uow=uow, gateway=FakeGateway(), clock=clock)
-    settlement = Settlement(uow=uow, gateway=FakeGateway(), clock=clock, settle_after=timedelta(seconds=10))
-    show = await add_event(uow, capacity=1, now=clock.now())
-    buyer, first, second = await add_buyers(uow, 3, clock.now())
-    held = await Answered(service).hold(buyer, event_id=show.id, quantity=1, idempotency_key="h")
-    before = asdict(await offer_counts(engine))
-    for who in (first, second):
-        clock.advance(timedelta(seconds=1))  # joined one after the other: the offers go in this order
-        await service.waitlist_join(who, event_id=show.id, quantity=1)
-    await service.cancel(buyer, booking_id=held["id"])
+    clock = FixedClock(BASE + timedelta(days=1))
+    sale = await sold_out_with_two_waiting(engine, clock)
+    settlement = Settlement(
+        uow=uow_factory(engine), gateway=FakeGateway(), clock=clock, settle_after=timedelta(seconds=10)
+    )
+    await sale.service.cancel(sale.buyer, booking_id=sale.held_id)
 
     clock.advance(LATER)
     while await settlement.reap_expired(limit=50) > 0:
         pass
-    assert await change(engine, before) == {"waiting": 0, "made": 2, "taken": 0, "expired": 1}
-    assert (await service.waitlist_get(second, event_id=show.id)).offer is not None
+    assert await change(engine, sale.before) == {"waiting": 0, "made": 2, "taken": 0, "expired": 1}
+    assert (await sale.service.waitlist_get(sale.second, event_id=sale.show.id)).offer is not None
