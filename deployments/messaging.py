@@ -21,13 +21,13 @@ class MessagingDeployment(ServiceDeployment):
         infra = await self._open()
         settings = infra.settings
         handle = mail_handler(infra.ports)
+        loop = asyncio.get_running_loop()
         self.broker: RabbitTransport | None = None
         self.consumer: RabbitConsumer | None = None
         transport: Transport
         if settings.amqp_url:
             topology = Topology(prefix=settings.amqp_prefix)
             transport = self.broker = RabbitTransport(settings.amqp_url, topology)
-            loop = asyncio.get_running_loop()
             self.consumer = RabbitConsumer(
                 settings.amqp_url, consumer=CONSUMER, handler=handle, loop=loop, topology=topology
             )
@@ -35,10 +35,10 @@ class MessagingDeployment(ServiceDeployment):
         else:
             transport = InProcessTransport([handle])  # one code path, another transport
         self.relay = OutboxRelay(infra.engine, transport)
-        loop = asyncio.get_running_loop()
         self._task = loop.create_task(relay_forever(self.relay, metrics.outbox_backlog))
-        engine = infra.engine
-        self._offers = loop.create_task(measure_forever(lambda: offer_counts(engine), queue_metrics.waitlist_offers))
+        self._offers = loop.create_task(
+            measure_forever(lambda: offer_counts(infra.engine), queue_metrics.waitlist_offers)
+        )
 
     async def health(self) -> dict[str, str]:
         checks = await super().health()
