@@ -35,7 +35,7 @@ from adapters.security import Argon2PasswordHasher, JwtTokens, pass_signer, tick
 from adapters.settings import Settings, sync_url
 from adapters.stripe_gateway import StripeGateway, stripe_client
 from adapters.throttle import Backoff, MemoryThrottle, RedisThrottle
-from adapters.ticket_bootstrap import checkin_service, ticket_service
+from adapters.ticket_bootstrap import attendee_service, checkin_service, ticket_authoring_service, ticket_service
 from adapters.ticket_render import render_tickets_pdf
 from domain import errors
 from domain.auth import AuthService
@@ -271,6 +271,8 @@ def local_services(
         booking=BatchedBookings(booking),
         tickets=ticket_service(ports),
         checkin=checkin_service(ports),
+        authoring=ticket_authoring_service(ports),
+        attendees=attendee_service(ports),
         health=health,
         sessions=session_guard(ports),
         tokens=ports.tokens,

@@ -1,6 +1,6 @@
 """The Booking deployment: holds (many per call: group commit), payments (through Payment), cancellations, what a
 buyer reads, the settlement loop, and the tickets its confirmations issue (a buyer's tickets, the door, the
-organizer's lists)."""
+organizer's lists, the attendees a buyer renames)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from ray.serve.handle import DeploymentHandle
 
 from adapters.background import settle_forever
 from adapters.bootstrap import booking_service, payment_sources
-from adapters.ticket_bootstrap import checkin_service, ticket_service
+from adapters.ticket_bootstrap import attendee_service, checkin_service, ticket_service
 from deployments import metrics
 from deployments.base import ServiceDeployment, reads
 from deployments.calls import call, returns_domain_errors
 from deployments.payment import PaymentClient, PaymentDeployment
 from domain.accounts import Principal
+from domain.attendees import AttendeeInput
 from domain.booking import Receipt
 from domain.holding import Answer, HoldRequest
 from domain.model import Booking
@@ -36,6 +37,7 @@ class BookingDeployment(ServiceDeployment):
         self.service = booking_service(infra.ports, gateway, payment_sources=payment_sources(infra.settings))
         self.tickets = ticket_service(infra.ports)
         self.checkin = checkin_service(infra.ports)
+        self.attendees = attendee_service(infra.ports)
         interval = infra.settings.reaper_interval_s
         self._loop = asyncio.get_running_loop().create_task(
             settle_forever(self.service.settlement, interval, metrics.holds_expired)
@@ -125,3 +127,9 @@ class BookingDeployment(ServiceDeployment):
     @returns_domain_errors
     async def check_in_stats(self, principal: Principal, *, event_id: str) -> CheckInStats:
         return await self.checkin.stats(principal, event_id=event_id)
+
+    @returns_domain_errors
+    async def edit_attendees(
+        self, principal: Principal, *, booking_id: str, attendees: Sequence[AttendeeInput]
+    ) -> Booking:
+        return await self.attendees.edit(principal, booking_id=booking_id, attendees=attendees)

@@ -22,6 +22,7 @@ from deployments.catalog import CatalogDeployment
 from deployments.messaging import MessagingDeployment
 from domain import errors
 from domain.accounts import Principal, User
+from domain.attendees import AttendeeInput
 from domain.auth import Tokens
 from domain.booking import Receipt
 from domain.catalog import EventDraft, EventSales
@@ -31,6 +32,8 @@ from domain.pagination import Page
 from domain.paying import Answer as PayAnswer
 from domain.paying import PayRequest
 from domain.ports import EventFilter
+from domain.pricing import PromoCode
+from domain.ticket_authoring import EventTicketType, PromoCodeDraft, TicketTypeDraft
 from domain.ticketing import BookingTickets
 from domain.tickets import CheckInStats, StaffMember, Ticket
 from domain.waitlist import Joined, WaitlistView
@@ -216,6 +219,50 @@ class CheckInClient:
     async def stats(self, principal: Principal, *, event_id: str) -> CheckInStats:
         method = BookingDeployment.check_in_stats
         return await call(self._handle, method, self._timeout_s, principal, event_id=event_id)
+
+
+class TicketAuthoringClient:
+    """Ticket types and promo codes are the Catalog deployment's, as the rest of an event's authoring is."""
+
+    def __init__(self, handle: DeploymentHandle, timeout_s: float) -> None:
+        self._handle, self._timeout_s = handle, timeout_s
+
+    async def add_ticket_type(self, principal: Principal, *, event_id: str, draft: TicketTypeDraft) -> EventTicketType:
+        method = CatalogDeployment.add_ticket_type
+        return await call(self._handle, method, self._timeout_s, principal, event_id=event_id, draft=draft)
+
+    async def update_ticket_type(
+        self, principal: Principal, *, event_id: str, ticket_type_id: str, changes: dict[str, Any]
+    ) -> EventTicketType:
+        return await call(
+            self._handle,
+            CatalogDeployment.update_ticket_type,
+            self._timeout_s,
+            principal,
+            event_id=event_id,
+            ticket_type_id=ticket_type_id,
+            changes=changes,
+        )
+
+    async def add_promo_code(self, principal: Principal, *, event_id: str, draft: PromoCodeDraft) -> PromoCode:
+        method = CatalogDeployment.add_promo_code
+        return await call(self._handle, method, self._timeout_s, principal, event_id=event_id, draft=draft)
+
+    async def promo_codes(self, principal: Principal, *, event_id: str) -> list[PromoCode]:
+        return await call(self._handle, CatalogDeployment.promo_codes, self._timeout_s, principal, event_id=event_id)
+
+
+class AttendeesClient:
+    """Attendees are the Booking deployment's: a confirmed booking's tickets are renamed with them."""
+
+    def __init__(self, handle: DeploymentHandle, timeout_s: float) -> None:
+        self._handle, self._timeout_s = handle, timeout_s
+
+    async def edit(self, principal: Principal, *, booking_id: str, attendees: Sequence[AttendeeInput]) -> Booking:
+        method = BookingDeployment.edit_attendees
+        return await call(
+            self._handle, method, self._timeout_s, principal, booking_id=booking_id, attendees=list(attendees)
+        )
 
 
 class MessagingClient:

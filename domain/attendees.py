@@ -105,6 +105,19 @@ def attendees_for(
     return named + [buyer] * (seats - len(named))
 
 
+def typed_attendees(seats: int, given: Sequence[AttendeeInput]) -> list[AttendeeInput]:
+    """What a buyer typed at the hold, checked and trimmed, one entry per seat; a seat without a name stays the
+    buyer's (named when the tickets are issued). ValidationFailed lists every bad entry, as `attendees_for` does."""
+    if len(given) > seats:
+        raise errors.ValidationFailed(
+            f"{len(given)} attendees for {seats} seats.", fields={"attendees": f"At most {seats}, one per seat."}
+        )
+    unnamed = Attendee("")
+    named = _named(given, [unnamed] * len(given))
+    typed = [AttendeeInput(a.name, a.email) if a is not unnamed else AttendeeInput() for a in named]
+    return typed + [AttendeeInput()] * (seats - len(typed))
+
+
 def editable(starts_at: datetime, now: datetime) -> bool:
     return now < starts_at
 

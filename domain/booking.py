@@ -104,7 +104,7 @@ class BookingService:
                 if not in_flight:
                     if booking.status is BookingStatus.PENDING:
                         booking.cancel(now)
-                        await uow.events.release(booking.event_id, booking.quantity)
+                        await uow.events.release(booking)
                         await offer_seats(uow, booking.event_id, now, self.policy.hold_for)
                     else:  # paid: refunded next, then released; its tickets stop working now, as asked
                         booking.cancel_requested_at = booking.cancel_requested_at or now

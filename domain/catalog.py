@@ -161,13 +161,16 @@ class CatalogService:
             event.currency = event.currency.upper()
             _check(event)
             await uow.events.save(event)
+            await with_ticket_types(uow, [event])
+            # Sold as one type, it follows the event's price and capacity when they change (only then: a type the
+            # organizer edited on its own keeps its price and quota through an edit of the title).
+            follows = "price_cents" in changes or "capacity" in changes
+            if follows and (kept := in_step(event)) is not None:
+                await uow.ticket_types.save(event.id, kept)
             # More seats, or on sale again: the waiting list is offered them before anyone else can hold them.
             offered = await offer_seats(uow, event_id, self._clock.now(), self._hold_for)
             event.seats_available -= sum(h.quantity for h in offered)
             await with_ticket_types(uow, [event])
-            if (kept := in_step(event)) is not None:  # sold as one type: it follows the event's price and capacity
-                await uow.ticket_types.save(event.id, kept)
-                event.ticket_types = [kept]
             await uow.commit()
         return event
 
@@ -198,7 +201,7 @@ class CatalogService:
                 return
             if booking.status is BookingStatus.PENDING and booking.charge_key is None:
                 booking.cancel(now)
-                await uow.events.release(booking.event_id, booking.quantity)
+                await uow.events.release(booking)
             else:
                 booking.cancel_requested_at = now
             await uow.bookings.save(booking)

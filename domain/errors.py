@@ -177,6 +177,11 @@ class WaitingRoomOff(Conflict):
     default_message = "This event has no waiting room: book directly."
 
 
+class PromoCodeTaken(Conflict):
+    code = "promo_code_taken"
+    default_message = "This event already has a promo code with this name (codes are case-insensitive)."
+
+
 class PromoCodeInvalid(ValidationFailed):
     code = "promo_code_invalid"
     default_message = "This promo code is unknown, expired, used up or not valid for these tickets."

@@ -19,8 +19,11 @@ from datetime import datetime
 
 from domain import errors, idempotency
 from domain.accounts import Principal
+from domain.attendees import AttendeeInput, typed_attendees
+from domain.hold_lines import BatchStock
 from domain.model import Booking, BookingPolicy, BookingStatus, EventStatus, new_id
 from domain.ports import Clock, IdempotencyRecord, SaleSnapshot, StoredKey, UnitOfWorkFactory
+from domain.pricing import LineRequest, normalise_code
 from domain.records import booking_from_record, booking_record
 
 ATTEMPTS = 8  # decisions made again because the event changed between the snapshot and the write
@@ -32,9 +35,12 @@ Answer = Booking | errors.DomainError
 class HoldRequest:
     principal: Principal
     event_id: str
-    quantity: int
+    quantity: int  # seats over all lines
     idempotency_key: str
     admitted: bool = False  # the ingress checked a queue pass of this user for this event (waiting rooms)
+    lines: tuple[LineRequest, ...] = ()  # none: `quantity` seats of the event's first type
+    promo_code: str | None = None
+    attendees: tuple[AttendeeInput, ...] = ()  # as typed, one per seat at most; none: the buyer on every seat
 
     @property
     def user_id(self) -> str:
@@ -46,7 +52,12 @@ class HoldRequest:
 
     @property
     def request_hash(self) -> str:
-        return idempotency.fingerprint("hold", {"event_id": self.event_id, "quantity": self.quantity})
+        body: dict[str, object] = {"event_id": self.event_id, "quantity": self.quantity}
+        if self.lines or self.promo_code is not None or self.attendees:  # today's requests keep today's hash
+            body["lines"] = [[line.ticket_type_id, line.quantity] for line in self.lines]
+            body["promo_code"] = self.promo_code
+            body["attendees"] = [[a.name, a.email] for a in self.attendees]
+        return idempotency.fingerprint("hold", body)
 
 
 @dataclass
@@ -69,6 +80,7 @@ def plan_holds(
     new_holds: Counter[str] = Counter()
     new_seats: Counter[str] = Counter()  # seats this batch holds for each buyer (all on this event)
     first: dict[tuple[str, str], tuple[str, int]] = {}  # a key repeated within the batch answers like its first use
+    stock = BatchStock()
     for request in requests:
         if request.key in first:
             request_hash, index = first[request.key]
@@ -100,8 +112,10 @@ def plan_holds(
                     f"One buyer may have {event.max_per_buyer} seats of this event; {yours} more for you.",
                     seats_left_for_you=yours,
                 )
-            if request.quantity > left:
-                raise errors.SoldOut(f"Only {left} seats are left for this event.", seats_available=left)
+            priced = stock.price(
+                event, request.lines, request.quantity, request.promo_code, snapshot.promos, seats_left=left, now=now
+            )
+            attendees = typed_attendees(request.quantity, request.attendees) if request.attendees else []
         except errors.DomainError as refusal:
             plan.answers.append(refusal)
             if idempotency.is_final(refusal):  # the same key answers the same from now on
@@ -113,11 +127,17 @@ def plan_holds(
             user_id=request.user_id,
             quantity=request.quantity,
             status=BookingStatus.PENDING,
-            amount_cents=event.price_cents * request.quantity,
+            amount_cents=priced.total_cents,
             currency=event.currency,
             created_at=now,
             expires_at=now + policy.hold_for,
+            lines=priced.lines,
+            discount_cents=priced.discount_cents,
+            promo_code_id=priced.promo.id if priced.promo is not None else None,
+            promo_code=priced.promo.code if priced.promo is not None else None,
+            attendees=attendees,
         )
+        stock.take(priced)
         left -= request.quantity
         new_holds[request.user_id] += 1
         new_seats[request.user_id] += request.quantity
@@ -188,6 +208,8 @@ class Holds:
 
     def _check(self, request: HoldRequest) -> None:
         idempotency.check_key(request.idempotency_key)
+        if request.lines and request.quantity != sum(line.quantity for line in request.lines):
+            raise errors.ValidationFailed("quantity must be the seats of all lines.", fields={"quantity": "mismatch"})
         if not 1 <= request.quantity <= self.policy.max_per_order:
             raise errors.ValidationFailed(
                 f"quantity must be between 1 and {self.policy.max_per_order}.", fields={"quantity": "out of range"}
@@ -197,13 +219,14 @@ class Holds:
         event_id = requests[0].event_id
         keys = list(dict.fromkeys(r.key for r in requests))
         users = list(dict.fromkeys(r.user_id for r in requests))
+        codes = sorted({normalise_code(r.promo_code) for r in requests if r.promo_code is not None})
         locked = event_id in self._limited
         for _ in range(ATTEMPTS):
             now = self._clock.now()
             async with self._uow(autocommit=not locked) as uow:
                 if locked:  # batches for the event take turns: no other can change what this one decides on
                     await uow.events.get_for_update(event_id)
-                snapshot = await uow.bookings.sale_snapshot(event_id, keys, users, now)
+                snapshot = await uow.bookings.sale_snapshot(event_id, keys, users, now, codes)
                 limited = snapshot.event is not None and snapshot.event.max_per_buyer is not None
                 if limited != locked:  # the limit came or went since this replica last looked: decide again
                     # A purchase limit rests on the buyers' other bookings, which the seat guard cannot see.

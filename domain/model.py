@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain import errors
+from domain.attendees import AttendeeInput
 from domain.messages import (
     BOOKING_CANCELLED,
     BOOKING_CONFIRMED,
@@ -19,7 +20,7 @@ from domain.messages import (
     Message,
     RecordsMessages,
 )
-from domain.pricing import TicketType
+from domain.pricing import Line, TicketType
 
 
 def new_id() -> str:
@@ -141,7 +142,23 @@ class Booking(RecordsMessages):
     charge_started_at: datetime | None = None
     cancel_requested_at: datetime | None = None
     receipt_number: str | None = None
+    # What the seats are (migration 0010): priced lines in order; none for a booking of `{event_id, quantity}` made
+    # before ticket types, which is that many seats of its event's first type.
+    lines: list[Line] = field(default_factory=list)
+    discount_cents: int = 0
+    promo_code_id: str | None = None
+    promo_code: str | None = None
+    attendees: list[AttendeeInput] = field(default_factory=list)  # one per seat as typed; no name: the buyer
     messages: list[Message] = field(default_factory=list, repr=False, compare=False)
+
+    def seats_by_type(self) -> dict[str, int] | None:
+        """Seats per ticket type; None for a booking without lines (its event's first type holds them all)."""
+        if not self.lines:
+            return None
+        counts: dict[str, int] = {}
+        for line in self.lines:
+            counts[line.ticket_type_id] = counts.get(line.ticket_type_id, 0) + line.quantity
+        return counts
 
     @property
     def holds_seats(self) -> bool:

@@ -12,7 +12,9 @@ from domain.accounts import RefreshToken, Session, User
 from domain.model import Booking, Event
 from domain.pagination import Position
 from domain.payments import ChargeRequest, ChargeResult
-from domain.tickets import NewTicket, TicketRepository, TicketTypeRepository
+from domain.pricing import PromoCode
+from domain.ticket_ports import TicketStores
+from domain.tickets import NewTicket
 from domain.waitlist import WaitlistRepository
 
 
@@ -55,6 +57,7 @@ class SaleSnapshot:
     open_holds: dict[str, int]  # by user_id: pending holds not yet expired
     held_seats: dict[str, tuple[int, int]] = field(default_factory=dict)  # by user_id: their seats (all, this event)
     owned: dict[str, int] = field(default_factory=dict)  # with a purchase limit: seats held or bought here, by user
+    promos: dict[str, PromoCode] = field(default_factory=dict)  # by code: the event's codes the requests name
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ class EventRepository(Protocol):
         """Every event of the organizer (all when None), by (created_at, id) descending, after the position."""
         ...
 
-    async def release(self, event_id: str, quantity: int) -> None: ...
+    async def release(self, booking: Booking) -> None: ...  # its seats back to event and types, its code's use back
 
 
 class BookingRepository(Protocol):
@@ -147,9 +150,9 @@ class BookingRepository(Protocol):
         ...
 
     async def sale_snapshot(
-        self, event_id: str, keys: Sequence[tuple[str, str]], users: Sequence[str], now: datetime
+        self, event_id: str, keys: Sequence[tuple[str, str]], users: Sequence[str], now: datetime, codes: Sequence[str]
     ) -> SaleSnapshot:
-        """The event, the (user_id, key) pairs already stored, and the users' open holds; no locks taken."""
+        """The event and its types, the (user_id, key) pairs stored, the users' open holds, its codes among `codes`."""
         ...
 
     async def place_holds(
@@ -212,7 +215,7 @@ class InboxRepository(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(TicketStores, Protocol):  # with the ticket side's repositories
     users: UserRepository
     sessions: SessionRepository
     refresh_tokens: RefreshTokenRepository
@@ -221,8 +224,6 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     inbox: InboxRepository
     waitlist: WaitlistRepository
-    ticket_types: TicketTypeRepository
-    tickets: TicketRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -174,8 +174,7 @@ class TicketType:
     name: str
     price_cents: int
     quota: int
-    sold: int = 0
-    held: int = 0
+    taken: int = 0  # seats held or sold: what the quota can never drop below
     sales_start: datetime | None = None  # None: on sale whenever the event is
     sales_end: datetime | None = None  # exclusive
     max_per_order: int | None = None  # None: no limit beyond what is left
@@ -193,13 +192,8 @@ class TicketType:
             problems["max_per_order"] = "At least 1, or none for no limit."
         if self.sales_start is not None and self.sales_end is not None and self.sales_end <= self.sales_start:
             problems["sales_end"] = "After sales_start."
-        if problems or self.sold < 0 or self.held < 0:
+        if problems or self.taken < 0:
             raise errors.ValidationFailed("The ticket type is not valid.", fields=problems)
-
-    @property
-    def taken(self) -> int:
-        """Seats sold or held: what the quota can never drop below."""
-        return self.sold + self.held
 
     @property
     def available(self) -> int:

@@ -5,11 +5,13 @@ A replayed request gets the entity back, and the ingress shapes it like any othe
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
+from domain.attendees import AttendeeInput
 from domain.model import Booking, BookingStatus, Payment, PaymentStatus
+from domain.pricing import Line
 
 _TIMES = ("created_at", "expires_at", "confirmed_at", "cancelled_at", "charge_started_at", "cancel_requested_at")
 _PAYMENT_TIMES = ("paid_at", "refunded_at")
@@ -17,6 +19,8 @@ _PAYMENT_TIMES = ("paid_at", "refunded_at")
 
 def booking_record(booking: Booking) -> dict[str, Any]:
     record = {f.name: getattr(booking, f.name) for f in fields(Booking) if f.name not in ("messages", "payment")}
+    record["lines"] = [asdict(line) for line in booking.lines]
+    record["attendees"] = [asdict(a) for a in booking.attendees]
     record["payment"] = (
         None if booking.payment is None else {f.name: getattr(booking.payment, f.name) for f in fields(Payment)}
     )
@@ -24,11 +28,13 @@ def booking_record(booking: Booking) -> dict[str, Any]:
 
 
 def booking_from_record(record: dict[str, Any]) -> Booking:
-    values: dict[str, Any] = {
-        f.name: record.get(f.name) for f in fields(Booking) if f.name not in ("messages", "payment")
+    values: dict[str, Any] = {  # a record kept before a field existed gets the field's default
+        f.name: record[f.name] for f in fields(Booking) if f.name not in ("messages", "payment") and f.name in record
     }
+    values["lines"] = [Line(**each) for each in record.get("lines") or ()]
+    values["attendees"] = [AttendeeInput(**each) for each in record.get("attendees") or ()]
     for name in _TIMES:
-        values[name] = _time(values[name])
+        values[name] = _time(values.get(name))
     values["status"] = BookingStatus(values["status"])
     payment = record.get("payment")
     if payment is not None:

@@ -46,7 +46,7 @@ class Settlement:
             expired = sorted(await uow.bookings.claim_expired(now, limit), key=lambda b: (b.event_id, b.id))
             for booking in expired:
                 booking.expire(now)
-                await uow.events.release(booking.event_id, booking.quantity)
+                await uow.events.release(booking)
                 await uow.bookings.save(booking)
             for event_id in sorted({b.event_id for b in expired}):  # under the event locks the releases took
                 await offer_seats(uow, event_id, now, self._hold_for)
@@ -99,7 +99,7 @@ class Settlement:
                 booking.clear_charge()
                 if booking.expires_at <= now or booking.cancel_requested_at is not None:
                     booking.expire(now) if booking.cancel_requested_at is None else booking.cancel(now)
-                    await uow.events.release(booking.event_id, booking.quantity)
+                    await uow.events.release(booking)
                     await offer_seats(uow, booking.event_id, now, self._hold_for)
             else:
                 return  # still processing at the gateway
@@ -128,7 +128,7 @@ class Settlement:
             if booking.cancel_requested_at is None:
                 return booking
             if booking.holds_seats:
-                await uow.events.release(booking.event_id, booking.quantity)
+                await uow.events.release(booking)
                 await offer_seats(uow, booking.event_id, now, self._hold_for)
             booking.cancel(now)
             await uow.bookings.save(booking)

@@ -84,11 +84,11 @@ def _attendee(t: Ticket) -> AttendeeRow:
 
 
 def _order(b: Booking, buyer: User, first: TicketType) -> OrderRow:
-    # A booking of today's shape is so many seats of the event's first type, at the price of its hold.
-    line = Line(first.id, first.name, b.quantity, b.amount_cents // b.quantity)
+    # A booking made before ticket types is so many seats of the event's first type, at the price of its hold.
+    lines = b.lines or [Line(first.id, first.name, b.quantity, b.amount_cents // b.quantity)]
     return OrderRow(
-        b.id, buyer.name, buyer.email, [line], None, 0, b.amount_cents, b.currency, b.status.value, b.created_at,
-        b.confirmed_at, b.cancelled_at,
+        b.id, buyer.name, buyer.email, lines, b.promo_code, b.discount_cents, b.amount_cents, b.currency,
+        b.status.value, b.created_at, b.confirmed_at, b.cancelled_at,
     )  # fmt: skip
 
 

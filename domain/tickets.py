@@ -47,20 +47,32 @@ class Ticket:
 
 @dataclass(frozen=True)
 class NewTicket:
-    """A seat's ticket to issue: its id and code. A booking of today's shape (`{event_id, quantity}`) names no types
-    and no attendees, so each seat is of the event's first ticket type, in the buyer's name and e-mail (the default of
-    domain/attendees.py). The statement that writes the tickets reads those itself, so confirming costs no round trip
-    more than it did."""
+    """A seat's ticket to issue: its id and code, its type and who sits on it. A booking made before ticket types
+    names no type (None: the event's first), and a seat nobody was named for is the buyer's (None: the buyer's name
+    and e-mail); the statement that writes the tickets reads those itself, so confirming costs no round trip more."""
 
     id: str
     booking_id: str
     code: str
+    ticket_type_id: str | None = None
+    type_name: str | None = None
+    attendee_name: str | None = None
+    attendee_email: str | None = None
 
 
 def new_tickets(codes: TicketCodes, booking: Booking) -> tuple[NewTicket, ...]:
-    """One new ticket per seat of the booking."""
-    issued = (codes.issue() for _ in range(booking.quantity))
-    return tuple(NewTicket(ticket_id, booking.id, code) for ticket_id, code in issued)
+    """One new ticket per seat of the booking, in line order, seat i for attendee i."""
+    kinds: list[tuple[str | None, str | None]] = [
+        (line.ticket_type_id, line.name) for line in booking.lines for _ in range(line.quantity)
+    ] or [(None, None)] * booking.quantity
+    named = list(booking.attendees)[: len(kinds)]
+    who = [(a.name, a.email if a.name else None) for a in named] + [(None, None)] * (len(kinds) - len(named))
+    return tuple(
+        NewTicket(ticket_id, booking.id, code, type_id, type_name, name, email)
+        for (ticket_id, code), (type_id, type_name), (name, email) in zip(
+            (codes.issue() for _ in kinds), kinds, who, strict=True
+        )
+    )
 
 
 def process_codes() -> TicketCodes:
@@ -148,8 +160,14 @@ class TicketTypeRepository(Protocol):
         """Each event's types in position order, read in one query for all the events."""
         ...
 
+    async def add(self, event_id: str, ticket_type: TicketType, created_at: datetime) -> None:
+        """Write a new type of an existing event, after its other types (the next position). The caller holds the
+        event's row lock, so two types added at once cannot take the same position."""
+        ...
+
     async def save(self, event_id: str, ticket_type: TicketType) -> None:
-        """Write an existing type's name, price, quota, sales window and per-order maximum."""
+        """Write an existing type's name, price, quota, sales window and per-order maximum (never `taken`: the
+        statements that take and give back seats keep it)."""
         ...
 
 

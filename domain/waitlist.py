@@ -98,8 +98,9 @@ class WaitlistRepository(Protocol):
         """Seats each user holds (unexpired) or bought for the event: what its purchase limit counts."""
         ...
 
-    async def take_seats(self, event_id: str, quantity: int) -> None:
-        """Take seats the caller decided on under the event's row lock (the offers' holds)."""
+    async def take_seats(self, event_id: str, quantity: int, by_type: dict[str, int]) -> None:
+        """Take seats the caller decided on under the event's row lock (the offers' holds): of the event, and of
+        each type so many."""
         ...
 
 
@@ -139,6 +140,8 @@ async def offer_seats(uow: UnitOfWork, event_id: str, now: datetime, hold_for: t
     owned: dict[str, int] = {}
     if event.max_per_buyer is not None and waiting:
         owned = await uow.waitlist.seats_owned(event_id, [e.user_id for e in waiting], now)
+    kinds = (await uow.ticket_types.for_events([event_id])).get(event_id, [])
+    taken: dict[str, int] = {}  # seats per type these offers take
     holds: list[Booking] = []
     for entry in waiting:
         if entry.quantity > left:
@@ -146,17 +149,25 @@ async def offer_seats(uow: UnitOfWork, event_id: str, now: datetime, hold_for: t
         allowed = event.seats_left_for(owned.get(entry.user_id, 0))
         if allowed is not None and entry.quantity > allowed:
             continue  # bought seats meanwhile: this many more would pass the event's limit
+        # The first type, in the event's order, on sale with this many seats left: what came back is offered.
+        fits = [t for t in kinds if t.on_sale(now) and t.available - taken.get(t.id, 0) >= entry.quantity]
+        if kinds and not fits:
+            continue
+        lines = [fits[0].line(entry.quantity)] if fits else []
         hold = Booking(
             id=new_id(),
             event_id=event.id,
             user_id=entry.user_id,
             quantity=entry.quantity,
             status=BookingStatus.PENDING,
-            amount_cents=event.price_cents * entry.quantity,
+            amount_cents=lines[0].amount_cents if lines else event.price_cents * entry.quantity,
             currency=event.currency,
             created_at=now,
             expires_at=now + hold_for,
+            lines=lines,
         )
+        for line in lines:
+            taken[line.ticket_type_id] = taken.get(line.ticket_type_id, 0) + line.quantity
         entry.offer(hold, now)
         await uow.bookings.add(hold)
         await uow.waitlist.save(entry)
@@ -165,7 +176,7 @@ async def offer_seats(uow: UnitOfWork, event_id: str, now: datetime, hold_for: t
         if left == 0:
             break
     if holds:
-        await uow.waitlist.take_seats(event_id, event.seats_available - left)
+        await uow.waitlist.take_seats(event_id, event.seats_available - left, taken)
     return holds
 
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from ingress import (
     frontend,
+    routes_attendees,
     routes_auth,
     routes_bookings,
     routes_checkin,
@@ -14,6 +15,7 @@ from ingress import (
     routes_health,
     routes_payments,
     routes_queue,
+    routes_ticket_types,
     routes_tickets,
     routes_waitlist,
 )
@@ -39,8 +41,8 @@ def build_app() -> FastAPI:
         redirect_slashes=False,
     )
     routes = (
-        routes_auth, routes_events, routes_queue, routes_waitlist, routes_bookings, routes_tickets, routes_checkin,
-        routes_exports, routes_payments,
+        routes_auth, routes_events, routes_ticket_types, routes_queue, routes_waitlist, routes_bookings,
+        routes_attendees, routes_tickets, routes_checkin, routes_exports, routes_payments,
     )  # fmt: skip
     for module in (*routes, routes_health, frontend):  # the web app's catch-all last
         app.include_router(module.router)

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, status
 
 from domain import errors
+from domain.attendees import AttendeeInput
 from domain.holding import HoldRequest
 from domain.paying import PayRequest
+from domain.pricing import LineRequest
 from ingress.deps import CurrentPrincipal, Cursor, IdempotencyKey, Limit, ResourceId, ServicesDep
 from ingress.errors import error_responses
-from ingress.schemas import BookingCreate, BookingPage, BookingRead, PaymentCreate, ReceiptRead
+from ingress.schemas_bookings import BookingCreate, BookingPage, BookingRead, PaymentCreate, ReceiptRead
 from ingress.services import Services
 from ingress.views import booking_view, receipt_view
 
@@ -40,7 +42,16 @@ async def hold(
 ) -> dict[str, Any]:
     """Hold seats until `expires_at`; the booking is `pending` until paid. A waiting-room event needs `Queue-Pass`."""
     admitted = _admitted(services, queue_pass, principal.user_id, body.event_id)
-    request = HoldRequest(principal, body.event_id, body.quantity, key, admitted=admitted)
+    request = HoldRequest(
+        principal,
+        body.event_id,
+        body.seats,
+        key,
+        admitted=admitted,
+        lines=tuple(LineRequest(line.ticket_type_id, line.quantity) for line in body.lines or ()),
+        promo_code=body.promo_code,
+        attendees=tuple(AttendeeInput(a.name, a.email) for a in body.attendees or ()),
+    )
     started = time.perf_counter()
     booking = await services.booking.hold(request)
     services.latencies.record("hold", time.perf_counter() - started)

@@ -198,63 +198,6 @@ class OrganizerEventPage(BaseModel):
 
 
 # Bookings
-class BookingCreate(Request):
-    event_id: Id
-    quantity: Annotated[int, Strict(), Field(ge=1, description="At most the per-order maximum (10 by default).")]
-
-
-class PaymentCreate(Request):
-    """The card (the sandbox, demo mode) or, with Stripe, the `payment_method` its card element made in the browser:
-    `GET /api/payments/config` says which. The other form is refused with 422."""
-
-    card_number: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9 -]+$")] | None = None
-    exp_month: Annotated[int, Strict(), Field(ge=1, le=12)] | None = None
-    exp_year: Annotated[int, Strict(), Field(ge=2000, le=9999)] | None = None
-    cvc: Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")] | None = None
-    payment_method: Annotated[str, StringConstraints(pattern=r"^pm_[A-Za-z0-9_]{1,200}$")] | None = None
-
-
-class PaymentRead(BaseModel):
-    id: str
-    status: Literal["succeeded", "refunded"]
-    reference: str
-    amount_cents: int
-    currency: str
-    card_last4: str
-
-
-class BookingRead(BaseModel):
-    id: str
-    event_id: str
-    user_id: str
-    quantity: int
-    status: Literal["pending", "confirmed", "cancelled", "expired"]
-    amount_cents: int
-    currency: str
-    created_at: datetime
-    expires_at: datetime
-    confirmed_at: datetime | None
-    cancelled_at: datetime | None
-    payment: PaymentRead | None
-
-
-class BookingPage(BaseModel):
-    items: list[BookingRead]
-    next_cursor: str | None
-
-
-class ReceiptRead(BaseModel):
-    booking_id: str
-    event: EventRead
-    quantity: int
-    amount_cents: int
-    currency: str
-    paid_at: datetime
-    payment_reference: str
-    receipt_number: str
-
-
-# Errors and health
 class ErrorDetail(BaseModel):
     code: str = Field(examples=["sold_out"])
     message: str

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, Strict
 
-from ingress.schemas import BookingRead, Request
+from ingress.schemas import Request
+from ingress.schemas_bookings import BookingRead
 
 
 class WaitlistJoin(Request):

@@ -18,7 +18,16 @@ from adapters.queue_bootstrap import waiting_room
 from adapters.security import pass_signer
 from adapters.settings import get_settings
 from deployments.base import count_round_trips
-from deployments.clients import AuthClient, BookingClient, CatalogClient, CheckInClient, MessagingClient, TicketsClient
+from deployments.clients import (
+    AttendeesClient,
+    AuthClient,
+    BookingClient,
+    CatalogClient,
+    CheckInClient,
+    MessagingClient,
+    TicketAuthoringClient,
+    TicketsClient,
+)
 from deployments.queue_client import QueueClient
 from ingress.app import build_app
 from ingress.client_address import trusted_networks
@@ -57,6 +66,8 @@ class ApiDeployment:
             booking=booking_client,
             tickets=TicketsClient(booking, settings.booking_timeout_s),
             checkin=CheckInClient(booking, settings.booking_timeout_s),
+            authoring=TicketAuthoringClient(catalog, settings.catalog_timeout_s),
+            attendees=AttendeesClient(booking, settings.booking_timeout_s),
             health=health,
             sessions=session_guard(infra.ports),
             tokens=infra.ports.tokens,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from domain.accounts import Principal, User
+from domain.attendees import AttendeeInput
 from domain.auth import Tokens
 from domain.booking import Receipt
 from domain.catalog import EventDraft, EventSales
@@ -18,8 +19,10 @@ from domain.model import Booking, Event
 from domain.pagination import Page
 from domain.paying import PayRequest
 from domain.ports import EventFilter
+from domain.pricing import PromoCode
 from domain.queue_pass import PassSigner
 from domain.sessions import SessionGuard
+from domain.ticket_authoring import EventTicketType, PromoCodeDraft, TicketTypeDraft
 from domain.ticketing import BookingTickets
 from domain.tickets import CheckInStats, StaffMember, Ticket
 from domain.waiting_room import QueueEntry, Room
@@ -83,6 +86,25 @@ class CheckInApi(Protocol):
     async def stats(self, principal: Principal, *, event_id: str) -> CheckInStats: ...
 
 
+class TicketAuthoringApi(Protocol):
+    """An event's ticket types and promo codes, for its organizer: the Catalog deployment's."""
+
+    async def add_ticket_type(
+        self, principal: Principal, *, event_id: str, draft: TicketTypeDraft
+    ) -> EventTicketType: ...
+    async def update_ticket_type(
+        self, principal: Principal, *, event_id: str, ticket_type_id: str, changes: dict[str, Any]
+    ) -> EventTicketType: ...
+    async def add_promo_code(self, principal: Principal, *, event_id: str, draft: PromoCodeDraft) -> PromoCode: ...
+    async def promo_codes(self, principal: Principal, *, event_id: str) -> list[PromoCode]: ...
+
+
+class AttendeesApi(Protocol):
+    """Who sits on a booking's seats, renamed by its buyer: the Booking deployment's (it issues the tickets)."""
+
+    async def edit(self, principal: Principal, *, booking_id: str, attendees: Sequence[AttendeeInput]) -> Booking: ...
+
+
 class QueueApi(Protocol):
     """The waiting rooms: joins and leaves go to the Queue deployment, polls are read from its store here."""
 
@@ -119,6 +141,8 @@ class Services:
     booking: BookingApi
     tickets: TicketsApi
     checkin: CheckInApi
+    authoring: TicketAuthoringApi
+    attendees: AttendeesApi
     health: dict[str, HealthCheck]  # one per TARGETS it runs (the in-process server has no Queue deployment)
     sessions: SessionGuard
     tokens: TokenReader

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.accounts import User
 from domain.booking import Receipt
 from domain.catalog import EventSales
 from domain.model import Booking, Event
-from domain.pricing import TicketType
+from domain.pricing import PromoCode, TicketType, lowest_price_on_sale
 from domain.ticket_types import available
 from domain.tickets import CheckInStats, Ticket
 
@@ -33,7 +34,7 @@ def event_view(event: Event) -> dict[str, Any]:
         "ends_at": iso(event.ends_at),
         "capacity": event.capacity,
         "seats_available": event.seats_available,
-        "price_cents": event.price_cents,
+        "price_cents": _lowest_price(event),
         "currency": event.currency,
         "status": event.status.value,
         "organizer_id": event.organizer_id,
@@ -42,6 +43,12 @@ def event_view(event: Event) -> dict[str, Any]:
         "waiting_room": event.waiting_room,
         "ticket_types": [ticket_type_view(t, event) for t in event.ticket_types],
     }
+
+
+def _lowest_price(event: Event) -> int:
+    """The lowest price on sale now; the event's own while no type is on sale (sold out, or before its types' sales)."""
+    lowest = lowest_price_on_sale(event.ticket_types, datetime.now(UTC))
+    return event.price_cents if lowest is None else lowest
 
 
 def ticket_type_view(ticket_type: TicketType, event: Event) -> dict[str, Any]:
@@ -54,6 +61,19 @@ def ticket_type_view(ticket_type: TicketType, event: Event) -> dict[str, Any]:
         "sales_start": iso(ticket_type.sales_start),
         "sales_end": iso(ticket_type.sales_end),
         "max_per_order": ticket_type.max_per_order,
+    }
+
+
+def promo_code_view(promo: PromoCode) -> dict[str, Any]:
+    return {
+        "id": promo.id,
+        "code": promo.code,
+        "percent_off": promo.percent_off,
+        "amount_off_cents": promo.amount_off_cents,
+        "max_uses": promo.max_uses,
+        "uses": promo.uses,
+        "valid_until": iso(promo.valid_until),
+        "ticket_type_ids": sorted(promo.ticket_type_ids) if promo.ticket_type_ids is not None else None,
     }
 
 
@@ -103,6 +123,10 @@ def booking_view(booking: Booking) -> dict[str, Any]:
             "currency": payment.currency,
             "card_last4": payment.card_last4,
         },
+        "lines": [asdict(line) for line in booking.lines],
+        "discount_cents": booking.discount_cents,
+        "promo_code": booking.promo_code,
+        "attendees": [asdict(a) for a in booking.attendees],
     }
 
 

@@ -12,7 +12,7 @@ from domain.model import Booking, BookingStatus, Event, EventStatus
 from domain.pagination import Position
 from domain.ports import ChargeClaim, ChargeEnd, ChargeStart, Confirmation, IdempotencyRecord, SaleSnapshot, StoredKey
 from tests.fake_repositories import KeyRow, _after_desc, _Repository
-from tests.fake_tickets import issue
+from tests.fake_tickets import issue, promos_of, take_stock, types_of
 
 
 class FakeBookingRepository(_Repository):
@@ -44,7 +44,7 @@ class FakeBookingRepository(_Repository):
         return sorted(rows, key=lambda b: (b.created_at, b.id), reverse=True)[:limit]
 
     async def sale_snapshot(
-        self, event_id: str, keys: Sequence[tuple[str, str]], users: Sequence[str], now: datetime
+        self, event_id: str, keys: Sequence[tuple[str, str]], users: Sequence[str], now: datetime, codes: Sequence[str]
     ) -> SaleSnapshot:
         await self._tick()
         event: Event | None = self._uow.read("events", event_id)
@@ -67,7 +67,10 @@ class FakeBookingRepository(_Repository):
         owned: Counter[str] = Counter()
         if event is not None and event.max_per_buyer is not None:
             owned = self._owned(event_id, buyers, now)
-        return SaleSnapshot(event, priors, dict(open_holds), held, dict(owned))
+        if event is not None:
+            event.ticket_types = types_of(self._uow, event_id)
+        promos = promos_of(self._uow, event_id, codes)
+        return SaleSnapshot(event, priors, dict(open_holds), held, dict(owned), promos)
 
     def _owned(self, event_id: str, users: set[str], now: datetime) -> Counter[str]:
         owned: Counter[str] = Counter()
@@ -99,6 +102,8 @@ class FakeBookingRepository(_Repository):
                     or (current.sale_starts_at is not None and now < current.sale_starts_at)
                     or current.max_per_buyer != event.max_per_buyer
                 ):
+                    return False
+                if not take_stock(self._uow, event.id, holds, now):
                     return False
                 current.seats_available -= seats
                 self._uow.write("events", current.id, current)

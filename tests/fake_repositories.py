@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain import errors
 from domain.accounts import RefreshToken, Session, User
-from domain.model import Event, EventStatus
+from domain.model import Booking, Event, EventStatus
 from domain.pagination import Position
 from domain.ports import (
     EventFilter,
@@ -189,16 +189,19 @@ class FakeEventRepository(_Repository):
         ]
         return sorted(rows, key=lambda e: (e.created_at, e.id), reverse=True)[:limit]
 
-    async def release(self, event_id: str, quantity: int) -> None:
+    async def release(self, booking: Booking) -> None:
+        from tests.fake_tickets import give_back  # it imports this module
+
         await self._tick()
-        await self._uow.lock(self.table, event_id)
-        event: Event | None = self._uow.read(self.table, event_id)
+        await self._uow.lock(self.table, booking.event_id)
+        event: Event | None = self._uow.read(self.table, booking.event_id)
         if event is None:
             return
-        event.seats_available += quantity
+        event.seats_available += booking.quantity
         # A CHECK constraint would refuse this: it catches seats released twice.
-        assert event.seats_available <= event.capacity, f"released more seats than taken on {event_id}"
-        self._uow.write(self.table, event_id, event)
+        assert event.seats_available <= event.capacity, f"released more seats than taken on {booking.event_id}"
+        self._uow.write(self.table, booking.event_id, event)
+        give_back(self._uow, booking)
 
 
 class FakeIdempotencyRepository(_Repository):

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain.accounts import User
+from domain.hold_lines import taken_by
 from domain.model import Booking, Event
-from domain.pricing import TicketType
+from domain.pricing import PromoCode, TicketType
 from domain.tickets import EventAccess, NewTicket, StaffMember, Ticket, TicketAccess, TicketStatus, TypeCount
 from tests.fake_repositories import _Repository
 
@@ -38,17 +39,76 @@ def types_of(uow: FakeUnitOfWork, event_id: str) -> list[TicketType]:
     return [r.ticket_type for r in sorted(rows, key=lambda r: (r.position, r.created_at, r.ticket_type.id))]
 
 
+@dataclass(frozen=True)
+class PromoRow:
+    """A stored promo code, as the table holds it."""
+
+    event_id: str
+    promo: PromoCode
+
+
+def promos_of(uow: FakeUnitOfWork, event_id: str, codes: Sequence[str]) -> dict[str, PromoCode]:
+    rows = [r for r in uow.rows("promo_codes") if r.event_id == event_id and r.promo.code in codes]
+    return {r.promo.code: r.promo for r in rows}
+
+
+def take_stock(uow: FakeUnitOfWork, event_id: str, holds: Sequence[Booking], now: datetime) -> bool:
+    """The holds' seats of each type and uses of each code, all or none (what the hold statement's CTEs do)."""
+    types, promos = taken_by(holds)
+    rows = {r.ticket_type.id: r for r in uow.rows("ticket_types") if r.event_id == event_id}
+    codes = {r.promo.id: r for r in uow.rows("promo_codes") if r.event_id == event_id}
+    for type_id, (seats, price) in types.items():
+        kind = rows[type_id].ticket_type if type_id in rows else None
+        if kind is None or kind.taken + seats > kind.quota or kind.price_cents != price or not kind.on_sale(now):
+            return False
+    for promo_id, uses in promos.items():
+        code = codes[promo_id].promo if promo_id in codes else None
+        if code is None or (code.max_uses is not None and code.uses + uses > code.max_uses) or code.expired(now):
+            return False
+    for type_id, (seats, _) in types.items():
+        row = rows[type_id]
+        uow.write(
+            "ticket_types",
+            type_id,
+            replace(row, ticket_type=replace(row.ticket_type, taken=row.ticket_type.taken + seats)),
+        )
+    for promo_id, uses in promos.items():
+        row = codes[promo_id]
+        uow.write("promo_codes", promo_id, replace(row, promo=replace(row.promo, uses=row.promo.uses + uses)))
+    return True
+
+
+def give_back(uow: FakeUnitOfWork, booking: Booking) -> None:
+    """The booking's seats back to its types (the event's first, without lines), its code's use back to the code."""
+    kinds = types_of(uow, booking.event_id)
+    by_type = booking.seats_by_type() or ({kinds[0].id: booking.quantity} if kinds else {})
+    for type_id, seats in by_type.items():
+        row: TypeRow | None = uow.read("ticket_types", type_id)
+        assert row is not None and row.ticket_type.taken >= seats, "gave back seats a type never took"  # the CHECK
+        uow.write(
+            "ticket_types",
+            type_id,
+            replace(row, ticket_type=replace(row.ticket_type, taken=row.ticket_type.taken - seats)),
+        )
+    if booking.promo_code_id is not None:
+        code: PromoRow | None = uow.read("promo_codes", booking.promo_code_id)
+        if code is not None and code.promo.uses > 0:
+            uow.write("promo_codes", code.promo.id, replace(code, promo=code.promo.with_use_given_back()))
+
+
 def issue(uow: FakeUnitOfWork, new: Sequence[NewTicket], now: datetime) -> None:
-    """Each seat of its booking's event's first type, in the buyer's name and e-mail."""
+    """Each seat of its type (the event's first, without one), in its attendee's name (the buyer's, without one)."""
     for t in new:
         booking: Booking | None = uow.read("bookings", t.booking_id)
         assert booking is not None, "a ticket of no booking"
         buyer: User | None = uow.read("users", booking.user_id)
-        first = types_of(uow, booking.event_id)
-        if buyer is None or not first:
+        kinds = {k.id: k for k in types_of(uow, booking.event_id)}
+        kind = kinds.get(t.ticket_type_id) if t.ticket_type_id else next(iter(kinds.values()), None)
+        if buyer is None or kind is None:
             continue  # the real statement's joins find nothing to write
+        name, email = (t.attendee_name, t.attendee_email) if t.attendee_name else (buyer.name, buyer.email)
         uow.write("tickets", t.id, Ticket(
-            t.id, booking.id, booking.event_id, first[0].id, first[0].name, buyer.name, buyer.email, t.code,
+            t.id, booking.id, booking.event_id, kind.id, t.type_name or kind.name, name, email, t.code,
             TicketStatus.VALID, now,
         ))  # fmt: skip
 
@@ -60,6 +120,12 @@ class FakeTicketTypeRepository(_Repository):
         await self._tick()
         found = {event_id: types_of(self._uow, event_id) for event_id in event_ids}
         return {event_id: types for event_id, types in found.items() if types}
+
+    async def add(self, event_id: str, ticket_type: TicketType, created_at: datetime) -> None:
+        await self._tick()
+        positions = [r.position for r in self._uow.rows(self.table) if r.event_id == event_id]
+        position = max(positions, default=-1) + 1  # after the others
+        self._uow.write(self.table, ticket_type.id, TypeRow(event_id, position, created_at, ticket_type))
 
     async def save(self, event_id: str, ticket_type: TicketType) -> None:
         await self._tick()

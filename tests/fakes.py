@@ -27,8 +27,10 @@ from domain.ports import (
     SessionRepository,
     UserRepository,
 )
+from domain.ticket_ports import PromoCodeRepository, TicketNameRepository
 from domain.tickets import TicketRepository, TicketTypeRepository
 from domain.waitlist import WaitlistRepository
+from tests.fake_authoring import FakePromoCodeRepository, FakeTicketNameRepository
 from tests.fake_bookings import FakeBookingRepository
 from tests.fake_outside import (
     DECLINED_CARD,
@@ -57,7 +59,7 @@ from tests.fake_waitlist import FakeWaitlistRepository
 
 _TABLES = (
     "users", "sessions", "refresh_tokens", "events", "bookings", "idempotency", "outbox", "inbox", "waitlist",
-    "ticket_types", "tickets", "event_staff",
+    "ticket_types", "tickets", "event_staff", "promo_codes",
 )  # fmt: skip
 _DELETED = object()
 
@@ -95,6 +97,8 @@ class FakeUnitOfWork:
         self.waitlist: WaitlistRepository = FakeWaitlistRepository(self)
         self.ticket_types: TicketTypeRepository = FakeTicketTypeRepository(self)
         self.tickets: TicketRepository = FakeTicketRepository(self)
+        self.promo_codes: PromoCodeRepository = FakePromoCodeRepository(self)
+        self.ticket_names: TicketNameRepository = FakeTicketNameRepository(self)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         assert not self._active, "a unit of work is entered once"

@@ -31,9 +31,14 @@ class SqlBookingRepository(Repository):
         self.touched = touched
 
     async def sale_snapshot(
-        self, event_id: str, keys: Sequence[tuple[str, str]], users: Sequence[str], now: datetime
+        self,
+        event_id: str,
+        keys: Sequence[tuple[str, str]],
+        users: Sequence[str],
+        now: datetime,
+        codes: Sequence[str] = (),
     ) -> SaleSnapshot:
-        return await hold_statements.sale_snapshot(self._conn, event_id, keys, users, now)
+        return await hold_statements.sale_snapshot(self._conn, event_id, keys, users, now, codes)
 
     async def place_holds(
         self, event: Event | None, seats: int, holds: Sequence[Booking], keys: Sequence[StoredKey], now: datetime

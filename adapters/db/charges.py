@@ -87,13 +87,15 @@ _CONFIRM = statement(
         RETURNING b.id, b.event_id, b.user_id
     ), issued AS (
         INSERT INTO tickets ({ticket_columns})
-        SELECT t.id, c.id, c.event_id, tt.id, tt.name, u.name, u.email, t.code, 'valid', req.confirmed_at
-          FROM unnest(CAST(:t_ids AS text[]), CAST(:t_bookings AS text[]), CAST(:t_codes AS text[]))
-               AS t(id, booking_id, code)
+        SELECT t.id, c.id, c.event_id, tt.id, coalesce(t.type_name, tt.name), coalesce(t.name, u.name),
+               CASE WHEN t.name IS NULL THEN u.email ELSE t.email END, t.code, 'valid', req.confirmed_at
+          FROM unnest(CAST(:t_ids AS text[]), CAST(:t_bookings AS text[]), CAST(:t_codes AS text[]),
+                      CAST(:t_types AS text[]), CAST(:t_type_names AS text[]), CAST(:t_names AS text[]),
+                      CAST(:t_emails AS text[])) AS t(id, booking_id, code, type_id, type_name, name, email)
           JOIN confirmed c ON c.id = t.booking_id
           JOIN req ON req.booking_id = t.booking_id
           JOIN users u ON u.id = c.user_id
-          JOIN ticket_types tt ON tt.id = ({first_type})
+          JOIN ticket_types tt ON tt.id = coalesce(t.type_id, ({first_type}))
     ), paid AS (
         INSERT INTO payments (id, booking_id, status, reference, amount_cents, currency, card_last4, paid_at)
         SELECT req.payment_id, req.booking_id, :succeeded, req.reference, req.amount_cents, req.currency,
@@ -205,6 +207,10 @@ async def confirm_charges(conn: Link, confirmations: Sequence[Confirmation]) -> 
         "t_ids": [t.id for _, _, c in rows for t in c.tickets],
         "t_bookings": [t.booking_id for _, _, c in rows for t in c.tickets],
         "t_codes": [t.code for _, _, c in rows for t in c.tickets],
+        "t_types": [t.ticket_type_id for _, _, c in rows for t in c.tickets],
+        "t_type_names": [t.type_name for _, _, c in rows for t in c.tickets],
+        "t_names": [t.attendee_name for _, _, c in rows for t in c.tickets],
+        "t_emails": [t.attendee_email for _, _, c in rows for t in c.tickets],
     }
     return [bool(row[1]) for row in await conn.execute(_CONFIRM, params)]
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, func, insert, or_, select, update
 
 from adapters.db.base import Repository, after_asc, after_desc, row_values
 from adapters.db.rows import event_from_row
 from adapters.db.tables import catalog_versions, events
-from adapters.db.ticket_tables import ticket_types
-from adapters.db.ticket_types import type_rows
-from domain.model import Event, EventStatus
+from adapters.db.ticket_tables import promo_codes, ticket_types
+from adapters.db.ticket_types import ORDER, type_rows
+from domain.model import Booking, Event, EventStatus
 from domain.pagination import Position
 from domain.ports import EventFilter
 from domain.ticket_types import for_new_event
@@ -102,14 +102,30 @@ class SqlEventRepository(Repository):
             query = query.where(after_desc(events.c.created_at, events.c.id, after))
         return await self._all(query.order_by(events.c.created_at.desc(), events.c.id.desc()).limit(limit))
 
-    async def release(self, event_id: str, quantity: int) -> None:
-        self.touched.events.add(event_id)
-        # Never above capacity: the CHECK constraint turns a double release into an error, not free seats.
+    async def release(self, booking: Booking) -> None:
+        self.touched.events.add(booking.event_id)
+        # Never above capacity or below 0 taken: the CHECK constraints turn a double release into an error, not
+        # free seats. The event's row first, then its types' and the code's: the lock order of every writer.
         await self._conn.execute(
             update(events)
-            .where(events.c.id == event_id)
-            .values(seats_available=events.c.seats_available + quantity, version=events.c.version + 1)
+            .where(events.c.id == booking.event_id)
+            .values(seats_available=events.c.seats_available + booking.quantity, version=events.c.version + 1)
         )
+        t = ticket_types.c
+        by_type = booking.seats_by_type()
+        if by_type is None:  # made before ticket types: seats of the event's first type
+            first = select(t.id).where(t.event_id == booking.event_id).order_by(*ORDER).limit(1).scalar_subquery()
+            rows: list[dict[str, object]] = [{"seats": booking.quantity}]
+            mine = t.id == first
+        else:
+            rows = [{"type_id": type_id, "seats": seats} for type_id, seats in by_type.items()]
+            mine = t.id == bindparam("type_id")
+        give_back = update(ticket_types).where(mine).values(taken=t.taken - bindparam("seats"))
+        await self._conn.execute(give_back, rows)
+        if booking.promo_code_id is not None:
+            used = promo_codes.c
+            back = update(promo_codes).where(used.id == booking.promo_code_id, used.uses > 0)
+            await self._conn.execute(back.values(uses=used.uses - 1))
 
     async def _one(self, query: Select[Any]) -> Event | None:
         row = (await self._conn.execute(query)).mappings().first()

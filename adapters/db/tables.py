@@ -22,8 +22,11 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
+
+from adapters.db.json_columns import AttendeesColumn, LinesColumn
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -146,6 +149,11 @@ bookings = Table(
     _at("charge_started_at", nullable=True),
     _at("cancel_requested_at", nullable=True),
     Column("receipt_number", String(32), nullable=True),
+    Column("lines", LinesColumn(), nullable=True),  # migration 0010; NULL: seats of the event's first type
+    Column("discount_cents", BigInteger, nullable=False, server_default=text("0")),
+    _id("promo_code_id", nullable=True),
+    Column("promo_code", String(64), nullable=True),
+    Column("attendees", AttendeesColumn(), nullable=True),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     Index("ix_bookings_user_id_created_at", "user_id", "created_at"),
     Index("ix_bookings_status_expires_at", "status", "expires_at"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Column,
@@ -12,6 +13,8 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    UniqueConstraint,
+    text,
 )
 
 from adapters.db.tables import UtcDateTime, metadata
@@ -30,7 +33,10 @@ ticket_types = Table(
     Column("max_per_order", Integer, nullable=True),  # null: the platform's per-order maximum only
     Column("position", Integer, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Seats held or sold (migration 0010): changed in the statements that change the event's seats_available.
+    Column("taken", Integer, nullable=False, server_default=text("0")),
     CheckConstraint("price_cents >= 0", name="price_not_negative"),
+    CheckConstraint("taken >= 0 AND taken <= quota", name="taken_within_quota"),
     CheckConstraint("quota >= 0", name="quota_not_negative"),
     CheckConstraint("max_per_order IS NULL OR max_per_order > 0", name="max_per_order_positive"),
     Index("ix_ticket_types_event_id_position", "event_id", "position"),
@@ -67,4 +73,24 @@ event_staff = Table(
     Column("added_by", String(36), ForeignKey("users.id"), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("event_id", "user_id"),
+)
+
+# An event's discount codes (migration 0010), stored upper-case. `uses` counts the holds and bookings that took one:
+# taken in the hold's statement, given back when the booking lets its seats go.
+promo_codes = Table(
+    "promo_codes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("event_id", String(36), ForeignKey("events.id"), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("percent_off", Integer, nullable=True),
+    Column("amount_off_cents", BigInteger, nullable=True),
+    Column("max_uses", Integer, nullable=True),
+    Column("uses", Integer, nullable=False),
+    Column("valid_until", UtcDateTime(), nullable=True),
+    Column("ticket_type_ids", JSON, nullable=True),  # null: every type of the event
+    Column("created_at", UtcDateTime(), nullable=False),
+    CheckConstraint("uses >= 0 AND (max_uses IS NULL OR uses <= max_uses)", name="uses_within_max"),
+    CheckConstraint("(percent_off IS NULL) <> (amount_off_cents IS NULL)", name="one_discount"),
+    UniqueConstraint("event_id", "code"),
 )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
 
 from adapters.db.base import Repository
 from adapters.db.tables import events
@@ -24,16 +24,15 @@ _EDITABLE = ("name", "price_cents", "quota", "sales_start", "sales_end", "max_pe
 def type_rows(event_id: str, types: Sequence[TicketType], created_at: datetime) -> list[dict[str, Any]]:
     """The rows of an event's types, in their order."""
     return [
-        {"id": t.id, "event_id": event_id, "position": i, "created_at": created_at}
+        {"id": t.id, "event_id": event_id, "position": i, "created_at": created_at, "taken": t.taken}
         | {name: getattr(t, name) for name in _EDITABLE}
         for i, t in enumerate(types)
     ]
 
 
 def ticket_type_from_row(row: Any) -> TicketType:
-    # Seats sold and held per type are not counted yet: a booking is of the event's first type, and what is left of
-    # a type is read against the event's seats (domain/ticket_types.py `available`).
-    return TicketType(row["id"], row["name"], row["price_cents"], row["quota"], **{n: row[n] for n in _EDITABLE[3:]})
+    values = {n: row[n] for n in _EDITABLE[3:]}
+    return TicketType(row["id"], row["name"], row["price_cents"], row["quota"], row["taken"], **values)
 
 
 class SqlTicketTypeRepository(Repository):
@@ -50,9 +49,21 @@ class SqlTicketTypeRepository(Repository):
             found.setdefault(row["event_id"], []).append(ticket_type_from_row(row))
         return found
 
+    async def add(self, event_id: str, ticket_type: TicketType, created_at: datetime) -> None:
+        self.touched.events.add(event_id)  # cached copies of the event carry its types
+        (row,) = type_rows(event_id, [ticket_type], created_at)
+        last = select(func.max(ticket_types.c.position)).where(ticket_types.c.event_id == event_id).scalar_subquery()
+        row["position"] = func.coalesce(last + 1, 0)  # after the others, in the INSERT itself: one round trip
+        await self._conn.execute(insert(ticket_types).values(**row))
+        await self._bump(event_id)
+
     async def save(self, event_id: str, ticket_type: TicketType) -> None:
         self.touched.events.add(event_id)  # cached copies of the event carry its types
         values = {name: getattr(ticket_type, name) for name in _EDITABLE}
         mine = (ticket_types.c.id == ticket_type.id, ticket_types.c.event_id == event_id)
         await self._conn.execute(update(ticket_types).where(*mine).values(**values))
+        await self._bump(event_id)
+
+    async def _bump(self, event_id: str) -> None:
+        """Move the event's version on: what a cached copy of it (with its types) is checked against."""
         await self._conn.execute(update(events).where(events.c.id == event_id).values(version=events.c.version + 1))

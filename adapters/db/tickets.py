@@ -27,15 +27,20 @@ FIRST_TYPE = """SELECT f.id FROM ticket_types f WHERE f.event_id = {event} ORDER
 TICKET_COLUMNS = (
     "id, booking_id, event_id, ticket_type_id, type_name, attendee_name, attendee_email, code, status, created_at"
 )
-# One row per ticket, run as one executemany: each seat in the buyer's name and e-mail (domain/tickets.py NewTicket).
+# One row per ticket, run as one executemany: each seat of its type (None: the event's first) in its attendee's name
+# (None: the buyer's name and e-mail), as domain/tickets.py NewTicket says.
 # Every event has a type (migration 0009, EventRepository.add); were one missing, the booking would be confirmed
 # without tickets rather than left unconfirmed after its payment.
 ISSUE = statement(
     """
     INSERT INTO tickets ({columns})
-    SELECT CAST(:id AS VARCHAR(36)), b.id, b.event_id, tt.id, tt.name, u.name, u.email, CAST(:code AS VARCHAR(64)),
-           'valid', :created_at
-      FROM bookings b JOIN users u ON u.id = b.user_id JOIN ticket_types tt ON tt.id = ({first_type})
+    SELECT CAST(:id AS VARCHAR(36)), b.id, b.event_id, tt.id, coalesce(CAST(:type_name AS VARCHAR(200)), tt.name),
+           coalesce(CAST(:attendee_name AS VARCHAR(200)), u.name),
+           CASE WHEN CAST(:attendee_name AS VARCHAR(200)) IS NULL THEN u.email
+                ELSE CAST(:attendee_email AS VARCHAR(254)) END,
+           CAST(:code AS VARCHAR(64)), 'valid', :created_at
+      FROM bookings b JOIN users u ON u.id = b.user_id
+      JOIN ticket_types tt ON tt.id = coalesce(CAST(:type_id AS VARCHAR(36)), ({first_type}))
      WHERE b.id = CAST(:booking_id AS VARCHAR(36))
     """,
     columns=TICKET_COLUMNS,
@@ -46,7 +51,11 @@ _IN = TicketStatus.CHECKED_IN.value
 
 
 def issue_rows(new: Sequence[NewTicket], now: datetime) -> list[dict[str, Any]]:
-    return [{"id": t.id, "booking_id": t.booking_id, "code": t.code, "created_at": now} for t in new]
+    return [
+        {"id": t.id, "booking_id": t.booking_id, "code": t.code, "created_at": now, "type_id": t.ticket_type_id}
+        | {"type_name": t.type_name, "attendee_name": t.attendee_name, "attendee_email": t.attendee_email}
+        for t in new
+    ]
 
 
 def ticket_from_row(row: Any) -> Ticket:

@@ -20,6 +20,8 @@ from adapters.db.engine import READ_ONLY
 from adapters.db.events import SqlEventRepository
 from adapters.db.idempotency import SqlIdempotencyRepository
 from adapters.db.inbox import SqlInboxRepository
+from adapters.db.promo_codes import SqlPromoCodeRepository
+from adapters.db.ticket_names import SqlTicketNameRepository
 from adapters.db.ticket_types import SqlTicketTypeRepository
 from adapters.db.tickets import SqlTicketRepository
 from adapters.db.waitlist import SqlWaitlistRepository
@@ -33,6 +35,7 @@ from domain.ports import (
     UnitOfWork,
     UserRepository,
 )
+from domain.ticket_ports import PromoCodeRepository, TicketNameRepository
 from domain.tickets import TicketRepository, TicketTypeRepository
 from domain.waitlist import WaitlistRepository
 
@@ -148,6 +151,8 @@ class SqlUnitOfWork:
     waitlist: WaitlistRepository
     ticket_types: TicketTypeRepository
     tickets: TicketRepository
+    promo_codes: PromoCodeRepository
+    ticket_names: TicketNameRepository
 
     def __init__(
         self,
@@ -175,6 +180,8 @@ class SqlUnitOfWork:
         self.waitlist = SqlWaitlistRepository(link, self._touched)
         self.ticket_types = SqlTicketTypeRepository(link, self._touched)
         self.tickets = SqlTicketRepository(link)
+        self.promo_codes = SqlPromoCodeRepository(link)
+        self.ticket_names = SqlTicketNameRepository(link)
         return self
 
     async def __aexit__(

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
 
 from adapters.db.base import Repository, row_values
 from adapters.db.rows import event_from_row
 from adapters.db.tables import bookings, events
+from adapters.db.ticket_tables import ticket_types
 from adapters.db.waitlist_tables import waitlist_entries
 from domain.model import BookingStatus, Event
 from domain.waitlist import WaitlistEntry, WaitlistStatus
@@ -89,14 +90,19 @@ class SqlWaitlistRepository(Repository):
         )
         return {str(user): int(seats) for user, seats in await self._conn.execute(query)}
 
-    async def take_seats(self, event_id: str, quantity: int) -> None:
+    async def take_seats(self, event_id: str, quantity: int, by_type: dict[str, int]) -> None:
         self.touched.events.add(event_id)
-        # The caller holds the event's row lock and decided on the seats it read; the CHECK still refuses below 0.
+        # The caller holds the event's row lock and decided on the seats it read; the CHECKs still refuse below 0
+        # and above a type's quota.
         await self._conn.execute(
             update(events)
             .where(events.c.id == event_id)
             .values(seats_available=events.c.seats_available - quantity, version=events.c.version + 1)
         )
+        if by_type:
+            t = ticket_types.c
+            take = update(ticket_types).where(t.id == bindparam("type_id")).values(taken=t.taken + bindparam("seats"))
+            await self._conn.execute(take, [{"type_id": k, "seats": n} for k, n in by_type.items()])
 
     @staticmethod
     def _of(event_id: str, user_id: str) -> Select[Any]:

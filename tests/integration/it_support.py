@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.accounts import Principal, Role, Session, User
-from domain.model import Event, EventStatus, new_id
+from domain.model import Booking, BookingStatus, Event, EventStatus, new_id
 from domain.payments import ChargeRequest, ChargeResult
 from domain.ports import UnitOfWorkFactory
 from tests.answered import Answered
@@ -111,3 +111,9 @@ async def pay(
         cvc="123",
         idempotency_key=key,
     )
+
+
+def booking_of(event: Event, seats: int) -> Booking:
+    """A confirmed booking of so many seats of the event's first type, as the release of its seats sees it."""
+    now = datetime.now(UTC)
+    return Booking(new_id(), event.id, new_id(), seats, BookingStatus.CONFIRMED, 0, event.currency, now, now)

@@ -22,7 +22,7 @@ from adapters.db.tables import events, metadata
 from adapters.settings import sync_url
 from domain.ports import UnitOfWorkFactory
 from tests.integration.conftest import PG_SERVER
-from tests.integration.it_support import add_event
+from tests.integration.it_support import add_event, booking_of
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -116,4 +116,4 @@ async def test_the_database_refuses_releasing_seats_above_capacity(pg_uow: UnitO
     event = await add_event(pg_uow, capacity=3, now=datetime.now(UTC) - timedelta(days=1))
     async with pg_uow() as tx:
         with pytest.raises(IntegrityError):
-            await tx.events.release(event.id, 1)
+            await tx.events.release(booking_of(event, 1))

@@ -16,7 +16,7 @@ from domain.payments import ChargeResult
 from domain.ports import EventFilter
 from domain.settlement import new_payment
 from tests.answered import Answered
-from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event, pay
+from tests.integration.it_support import FakeGateway, FixedClock, add_buyers, add_event, booking_of, pay
 
 
 async def test_times_come_back_as_aware_utc_equal_to_what_was_stored(engine: AsyncEngine) -> None:
@@ -152,7 +152,7 @@ async def test_a_read_only_unit_of_work_on_sqlite_reads_while_a_writer_holds_the
     event = await add_event(uow_factory(engine), capacity=5, now=datetime.now(UTC))
     reader = uow_factory(engine, read_only=True)
     async with uow_factory(engine)() as writer:
-        await writer.events.release(event.id, 0)  # a write: holds the write lock, uncommitted
+        await writer.events.release(booking_of(event, 0))  # a write: holds the write lock, uncommitted
         async with reader() as tx:
             seen = await asyncio.wait_for(tx.events.get(event.id), timeout=2)
     assert seen is not None and seen.seats_available == 5

@@ -177,12 +177,12 @@ def test_a_type_is_on_sale_from_its_start_until_just_before_its_end() -> None:
 
 
 def test_what_is_left_of_a_type_is_its_quota_less_sold_and_held_which_the_quota_cannot_drop_below() -> None:
-    assert (kind(quota=10, sold=3, held=2).available, kind(quota=4, sold=3, held=2).available) == (5, 0)
+    assert (kind(quota=10, taken=5).available, kind(quota=4, taken=5).available) == (5, 0)
     with pytest.raises(errors.CapacityBelowSold) as raised:
-        kind(quota=10, sold=4, held=2).with_quota(5)
+        kind(quota=10, taken=6).with_quota(5)
 
     assert raised.value.details == {"ticket_type_id": "ga", "seats_taken": 6}
-    assert kind(quota=10, sold=4, held=2).with_quota(6).available == 0
+    assert kind(quota=10, taken=6).with_quota(6).available == 0
 
 
 MALFORMED_TYPES = [
@@ -201,7 +201,7 @@ def test_a_malformed_ticket_type_is_a_validation_error(fields: dict, field: str)
 
 
 def test_the_lowest_price_on_sale_ignores_types_sold_out_or_outside_their_window() -> None:
-    sold_out, ended = kind("cheap", price_cents=500, quota=2, sold=2), kind("early", price_cents=700, sales_end=NOW)
+    sold_out, ended = kind("cheap", price_cents=500, quota=2, taken=2), kind("early", price_cents=700, sales_end=NOW)
 
     assert (
         lowest_price_on_sale([sold_out, ended, kind("ga", price_cents=2000), kind("vip", price_cents=5000)], NOW)
@@ -215,7 +215,7 @@ def requests(*pairs: tuple[str, int]) -> list[LineRequest]:
 
 
 TYPES = [
-    kind("ga", quota=10, held=4),
+    kind("ga", quota=10, taken=4),
     kind("vip", quota=3, price_cents=5000, max_per_order=2),
     kind("late", sales_start=NOW + timedelta(hours=1)),
 ]
@@ -281,7 +281,7 @@ def test_a_booking_needs_lines_of_at_least_one_seat() -> None:
 def test_lines_fit_exactly_when_no_type_and_not_the_event_would_be_oversold(
     quotas: list[tuple[int, int]], seats: int, asked: list[tuple[int, int]]
 ) -> None:
-    types = [kind(f"t{i}", quota=quota, sold=sold) for i, (quota, sold) in enumerate(quotas)]
+    types = [kind(f"t{i}", quota=quota, taken=sold) for i, (quota, sold) in enumerate(quotas)]
     wanted = requests(*((f"t{which % len(types)}", quantity) for which, quantity in asked))
 
     def misfit(lines: list[LineRequest]) -> Misfit | None:

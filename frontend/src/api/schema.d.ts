@@ -130,6 +130,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/bookings/{id}/attendees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Edit Attendees
+         * @description The owner renames the seats of a pending or confirmed booking (an API extension): exactly one entry per seat
+         *     (422 otherwise), an entry without a name keeps that seat as it is; a confirmed booking's tickets are renamed
+         *     with it. 409 `booking_not_pending` for a cancelled booking, `hold_expired` for an expired hold,
+         *     `payment_in_progress` while its payment runs (retry shortly), `conflict` once the event started;
+         *     someone else's booking is 404. Answers the booking as GET /api/bookings/{id} does.
+         */
+        put: operations["edit_attendees_api_bookings__id__attendees_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/bookings/{id}/cancel": {
         parameters: {
             query?: never;
@@ -338,6 +362,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/{id}/promo-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Promo Codes
+         * @description The event's codes with their `uses` so far, oldest first.
+         */
+        get: operations["promo_codes_api_events__id__promo_codes_get"];
+        put?: never;
+        /**
+         * Add Promo Code
+         * @description A discount code, case-insensitive (shown upper-case); the same code twice on one event is 409
+         *     `promo_code_taken`; `ticket_type_ids` must all be types of this event (422).
+         */
+        post: operations["add_promo_code_api_events__id__promo_codes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events/{id}/queue": {
         parameters: {
             query?: never;
@@ -385,6 +434,47 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/events/{id}/ticket-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Ticket Type
+         * @description A new type, after the event's other types. The event's capacity stays the limit over all its types.
+         */
+        post: operations["add_ticket_type_api_events__id__ticket_types_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{id}/ticket-types/{type_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Ticket Type
+         * @description Change the fields given; the quota cannot drop below the seats of the type held or sold (409
+         *     `capacity_below_sold`, with `details.seats_taken`).
+         */
+        patch: operations["update_ticket_type_api_events__id__ticket_types__type_id__patch"];
         trace?: never;
     };
     "/api/events/{id}/waitlist": {
@@ -560,15 +650,74 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** BookingCreate */
+        /**
+         * AttendeeCreate
+         * @description One seat's attendee; no name: the buyer (the buyer's name and e-mail go on that ticket).
+         */
+        AttendeeCreate: {
+            /** Email */
+            email?: string | null;
+            /** Name */
+            name?: string | null;
+        };
+        /** AttendeeEntry */
+        AttendeeEntry: {
+            /**
+             * Email
+             * @description null or blank: none (never the buyer's, next to someone else's name).
+             */
+            email?: string | null;
+            /**
+             * Name
+             * @description null or blank: the seat stays as it is.
+             */
+            name?: string | null;
+        };
+        /** AttendeeRead */
+        AttendeeRead: {
+            /** Email */
+            email: string | null;
+            /**
+             * Name
+             * @description None: the buyer.
+             */
+            name: string | null;
+        };
+        /** AttendeesUpdate */
+        AttendeesUpdate: {
+            /**
+             * Attendees
+             * @description Exactly one entry per seat, in seat order (the lines' order).
+             */
+            attendees: components["schemas"]["AttendeeEntry"][];
+        };
+        /**
+         * BookingCreate
+         * @description `{event_id, quantity}`: that many seats of the event's first type; or `lines` of types (quantity, if given,
+         *     must be their sum), with an optional promo code and one attendee per seat in line order.
+         */
         BookingCreate: {
+            /** Attendees */
+            attendees?: components["schemas"]["AttendeeCreate"][] | null;
             /** Event Id */
             event_id: string;
-            /**
-             * Quantity
-             * @description At most the per-order maximum (10 by default).
-             */
+            /** Lines */
+            lines?: components["schemas"]["LineCreate"][] | null;
+            /** Promo Code */
+            promo_code?: string | null;
+            /** Quantity */
+            quantity?: number | null;
+        };
+        /** BookingLineRead */
+        BookingLineRead: {
+            /** Name */
+            name: string;
+            /** Quantity */
             quantity: number;
+            /** Ticket Type Id */
+            ticket_type_id: string;
+            /** Unit Price Cents */
+            unit_price_cents: number;
         };
         /** BookingPage */
         BookingPage: {
@@ -581,6 +730,11 @@ export interface components {
         BookingRead: {
             /** Amount Cents */
             amount_cents: number;
+            /**
+             * Attendees
+             * @description One per seat as named, in line order; empty: all the buyer.
+             */
+            attendees: components["schemas"]["AttendeeRead"][];
             /** Cancelled At */
             cancelled_at: string | null;
             /** Confirmed At */
@@ -592,6 +746,8 @@ export interface components {
             created_at: string;
             /** Currency */
             currency: string;
+            /** Discount Cents */
+            discount_cents: number;
             /** Event Id */
             event_id: string;
             /**
@@ -601,7 +757,14 @@ export interface components {
             expires_at: string;
             /** Id */
             id: string;
+            /**
+             * Lines
+             * @description What the seats are; empty for a booking made before types.
+             */
+            lines: components["schemas"]["BookingLineRead"][];
             payment: components["schemas"]["PaymentRead"] | null;
+            /** Promo Code */
+            promo_code: string | null;
             /** Quantity */
             quantity: number;
             /**
@@ -826,6 +989,13 @@ export interface components {
              */
             status: "ok" | "degraded" | "down";
         };
+        /** LineCreate */
+        LineCreate: {
+            /** Quantity */
+            quantity: number;
+            /** Ticket Type Id */
+            ticket_type_id: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -897,6 +1067,69 @@ export interface components {
             provider: "sandbox" | "stripe";
             /** Publishable Key */
             publishable_key: string | null;
+        };
+        /** PromoCodeCreate */
+        PromoCodeCreate: {
+            /**
+             * Amount Off Cents
+             * @description Off the subtotal of the seats it applies to, never below 0.
+             */
+            amount_off_cents?: number | null;
+            /**
+             * Code
+             * @description Letters, digits, '-' and '_', starting with a letter or digit; stored and shown upper-case.
+             */
+            code: string;
+            /**
+             * Max Uses
+             * @description null: no limit.
+             */
+            max_uses?: number | null;
+            /**
+             * Percent Off
+             * @description Either this or amount_off_cents.
+             */
+            percent_off?: number | null;
+            /**
+             * Ticket Type Ids
+             * @description Types of this event it applies to; null: every type.
+             */
+            ticket_type_ids?: string[] | null;
+            /**
+             * Valid Until
+             * @description Good up to and including this instant; null: always.
+             */
+            valid_until?: string | null;
+        };
+        /** PromoCodeList */
+        PromoCodeList: {
+            /** Items */
+            items: components["schemas"]["PromoCodeRead"][];
+        };
+        /** PromoCodeRead */
+        PromoCodeRead: {
+            /** Amount Off Cents */
+            amount_off_cents: number | null;
+            /**
+             * Code
+             * @description Upper-case; buyers may type it in any case.
+             */
+            code: string;
+            /** Id */
+            id: string;
+            /** Max Uses */
+            max_uses: number | null;
+            /** Percent Off */
+            percent_off: number | null;
+            /** Ticket Type Ids */
+            ticket_type_ids: string[] | null;
+            /**
+             * Uses
+             * @description Holds and bookings that took it; a hold that expires or is cancelled gives it back.
+             */
+            uses: number;
+            /** Valid Until */
+            valid_until: string | null;
         };
         /** QueueEntryRead */
         QueueEntryRead: {
@@ -997,6 +1230,33 @@ export interface components {
             /** Type Name */
             type_name: string;
         };
+        /** TicketTypeCreate */
+        TicketTypeCreate: {
+            /**
+             * Max Per Order
+             * @description null: only the platform's per-order maximum.
+             */
+            max_per_order?: number | null;
+            /** Name */
+            name: string;
+            /** Price Cents */
+            price_cents: number;
+            /**
+             * Quota
+             * @description Seats of this type, held or sold.
+             */
+            quota: number;
+            /**
+             * Sales End
+             * @description Exclusive; null: until the event ends.
+             */
+            sales_end?: string | null;
+            /**
+             * Sales Start
+             * @description null: on sale whenever the event is.
+             */
+            sales_start?: string | null;
+        };
         /** TicketTypeRead */
         TicketTypeRead: {
             /**
@@ -1027,6 +1287,33 @@ export interface components {
              * @description null: on sale whenever the event is.
              */
             sales_start: string | null;
+        };
+        /**
+         * TicketTypeUpdate
+         * @description Only the fields given change; the quota cannot drop below the seats of the type held or sold (409).
+         */
+        TicketTypeUpdate: {
+            /**
+             * Max Per Order
+             * @description null: no maximum of its own.
+             */
+            max_per_order?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Price Cents */
+            price_cents?: number | null;
+            /** Quota */
+            quota?: number | null;
+            /**
+             * Sales End
+             * @description null: until the event ends.
+             */
+            sales_end?: string | null;
+            /**
+             * Sales Start
+             * @description null: on sale whenever the event is.
+             */
+            sales_start?: string | null;
         };
         /** TokenPair */
         TokenPair: {
@@ -1776,6 +2063,109 @@ export interface operations {
             };
             /** @description Not found, or belongs to someone else */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    edit_attendees_api_bookings__id__attendees_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttendeesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingRead"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad or missing header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2962,6 +3352,208 @@ export interface operations {
             };
         };
     };
+    promo_codes_api_events__id__promo_codes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoCodeList"];
+                };
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_promo_code_api_events__id__promo_codes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoCodeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoCodeRead"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad or missing header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     poll_api_events__id__queue_get: {
         parameters: {
             query?: never;
@@ -3306,6 +3898,232 @@ export interface operations {
             };
             /** @description Not found, or belongs to someone else */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_ticket_type_api_events__id__ticket_types_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketTypeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketTypeRead"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad or missing header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; same idempotency key with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is overloaded or unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A downstream call ran past its timeout; safe to retry with the same Idempotency-Key */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_ticket_type_api_events__id__ticket_types__type_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An opaque id. */
+                id: string;
+                /** @description An opaque id. */
+                type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketTypeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketTypeRead"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad or missing header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, bad or expired token; wrong credentials */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or belongs to someone else */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
