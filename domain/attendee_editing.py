@@ -6,11 +6,10 @@ writer of a booking). A payment names its tickets from the booking as its charge
 a charge in flight is not renamed (409 `payment_in_progress`): the edit lands wholly before the charge starts (the
 tickets are issued with the new names) or after it ended (the tickets are renamed here).
 
-Which ticket is which seat: tickets are written in one statement with one issue time, and their ids are random, so
-no column says which seat a ticket was issued for. Each seat is therefore matched to a ticket of its type that
-carries the seat's current attendee (such tickets are interchangeable: they read the same), and only the seats left
-over, by the tickets' stable order (issue time, then id). A ticket that already names the seat's new attendee is
-not written again.
+Which ticket is which seat: tickets keep their seat (migration 0010). Tickets issued before kept none, so there each
+seat is matched to a ticket of its type that carries the seat's current attendee (such tickets are interchangeable:
+they read the same), and only the seats left over, by the tickets' stable order (issue time, then id). A ticket
+that already names the seat's new attendee is not written again.
 """
 
 from __future__ import annotations
@@ -66,6 +65,10 @@ def ticket_renames(
     """The tickets to rewrite so that each seat's ticket names its attendee `after` (see the module's docstring)."""
     free = [t for t in tickets if t.status is not TicketStatus.VOID]
     chosen: list[Ticket | None] = [None] * len(types)
+    if free and all(t.seat is not None for t in free):  # issued with their seats: seat i is ticket i
+        by_seat = {t.seat: t for t in free}
+        chosen = [by_seat.get(seat) for seat in range(len(types))]
+        return [TicketRename(t.id, who) for t, who in zip(chosen, after, strict=True) if t and _names(t) != who]
 
     def take(seat: int, same_attendee: bool) -> None:
         for ticket in free:

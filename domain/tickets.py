@@ -43,6 +43,7 @@ class Ticket:
     checked_in_at: datetime | None = None
     checked_in_by: str | None = None  # the account that scanned it
     voided_at: datetime | None = None
+    seat: int | None = None  # its place in the booking's line order (migration 0010); None: issued before
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class NewTicket:
     type_name: str | None = None
     attendee_name: str | None = None
     attendee_email: str | None = None
+    seat: int = 0
 
 
 def new_tickets(codes: TicketCodes, booking: Booking) -> tuple[NewTicket, ...]:
@@ -68,9 +70,9 @@ def new_tickets(codes: TicketCodes, booking: Booking) -> tuple[NewTicket, ...]:
     named = list(booking.attendees)[: len(kinds)]
     who = [(a.name, a.email if a.name else None) for a in named] + [(None, None)] * (len(kinds) - len(named))
     return tuple(
-        NewTicket(ticket_id, booking.id, code, type_id, type_name, name, email)
-        for (ticket_id, code), (type_id, type_name), (name, email) in zip(
-            (codes.issue() for _ in kinds), kinds, who, strict=True
+        NewTicket(ticket_id, booking.id, code, type_id, type_name, name, email, seat)
+        for seat, ((ticket_id, code), (type_id, type_name), (name, email)) in enumerate(
+            zip((codes.issue() for _ in kinds), kinds, who, strict=True)
         )
     )
 

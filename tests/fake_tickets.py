@@ -109,7 +109,7 @@ def issue(uow: FakeUnitOfWork, new: Sequence[NewTicket], now: datetime) -> None:
         name, email = (t.attendee_name, t.attendee_email) if t.attendee_name else (buyer.name, buyer.email)
         uow.write("tickets", t.id, Ticket(
             t.id, booking.id, booking.event_id, kind.id, t.type_name or kind.name, name, email, t.code,
-            TicketStatus.VALID, now,
+            TicketStatus.VALID, now, seat=t.seat,
         ))  # fmt: skip
 
 
@@ -216,7 +216,7 @@ class FakeTicketRepository(_Repository):
     def _where(self, keep: object) -> list[Ticket]:
         assert callable(keep)
         rows = [t for t in self._uow.rows(self.table) if keep(t)]
-        return sorted(rows, key=lambda t: (t.created_at, t.booking_id, t.id))
+        return sorted(rows, key=lambda t: (t.created_at, t.booking_id, -1 if t.seat is None else t.seat, t.id))
 
     def _void(self, found: list[Ticket], now: datetime) -> None:
         for ticket in found:

@@ -88,10 +88,11 @@ _CONFIRM = statement(
     ), issued AS (
         INSERT INTO tickets ({ticket_columns})
         SELECT t.id, c.id, c.event_id, tt.id, coalesce(t.type_name, tt.name), coalesce(t.name, u.name),
-               CASE WHEN t.name IS NULL THEN u.email ELSE t.email END, t.code, 'valid', req.confirmed_at
+               CASE WHEN t.name IS NULL THEN u.email ELSE t.email END, t.code, 'valid', req.confirmed_at, t.seat
           FROM unnest(CAST(:t_ids AS text[]), CAST(:t_bookings AS text[]), CAST(:t_codes AS text[]),
                       CAST(:t_types AS text[]), CAST(:t_type_names AS text[]), CAST(:t_names AS text[]),
-                      CAST(:t_emails AS text[])) AS t(id, booking_id, code, type_id, type_name, name, email)
+                      CAST(:t_emails AS text[]), CAST(:t_seats AS int[]))
+               AS t(id, booking_id, code, type_id, type_name, name, email, seat)
           JOIN confirmed c ON c.id = t.booking_id
           JOIN req ON req.booking_id = t.booking_id
           JOIN users u ON u.id = c.user_id
@@ -211,6 +212,7 @@ async def confirm_charges(conn: Link, confirmations: Sequence[Confirmation]) -> 
         "t_type_names": [t.type_name for _, _, c in rows for t in c.tickets],
         "t_names": [t.attendee_name for _, _, c in rows for t in c.tickets],
         "t_emails": [t.attendee_email for _, _, c in rows for t in c.tickets],
+        "t_seats": [t.seat for _, _, c in rows for t in c.tickets],
     }
     return [bool(row[1]) for row in await conn.execute(_CONFIRM, params)]
 

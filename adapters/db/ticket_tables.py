@@ -60,6 +60,7 @@ tickets = Table(
     Column("checked_in_by", String(36), ForeignKey("users.id"), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("voided_at", UtcDateTime(), nullable=True),
+    Column("seat", Integer, nullable=True),  # migration 0010: the seat in line order; null for tickets issued before
     CheckConstraint("status IN ('valid', 'checked_in', 'void')", name="status_known"),
     CheckConstraint("status <> 'checked_in' OR checked_in_at IS NOT NULL", name="checked_in_has_time"),
 )

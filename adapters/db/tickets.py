@@ -25,7 +25,7 @@ from domain.tickets import EventAccess, NewTicket, StaffMember, Ticket, TicketAc
 FIRST_TYPE = """SELECT f.id FROM ticket_types f WHERE f.event_id = {event} ORDER BY f.position, f.created_at, f.id
                 LIMIT 1"""
 TICKET_COLUMNS = (
-    "id, booking_id, event_id, ticket_type_id, type_name, attendee_name, attendee_email, code, status, created_at"
+    "id, booking_id, event_id, ticket_type_id, type_name, attendee_name, attendee_email, code, status, created_at, seat"
 )
 # One row per ticket, run as one executemany: each seat of its type (None: the event's first) in its attendee's name
 # (None: the buyer's name and e-mail), as domain/tickets.py NewTicket says.
@@ -38,7 +38,7 @@ ISSUE = statement(
            coalesce(CAST(:attendee_name AS VARCHAR(200)), u.name),
            CASE WHEN CAST(:attendee_name AS VARCHAR(200)) IS NULL THEN u.email
                 ELSE CAST(:attendee_email AS VARCHAR(254)) END,
-           CAST(:code AS VARCHAR(64)), 'valid', :created_at
+           CAST(:code AS VARCHAR(64)), 'valid', :created_at, CAST(:seat AS INTEGER)
       FROM bookings b JOIN users u ON u.id = b.user_id
       JOIN ticket_types tt ON tt.id = coalesce(CAST(:type_id AS VARCHAR(36)), ({first_type}))
      WHERE b.id = CAST(:booking_id AS VARCHAR(36))
@@ -54,6 +54,7 @@ def issue_rows(new: Sequence[NewTicket], now: datetime) -> list[dict[str, Any]]:
     return [
         {"id": t.id, "booking_id": t.booking_id, "code": t.code, "created_at": now, "type_id": t.ticket_type_id}
         | {"type_name": t.type_name, "attendee_name": t.attendee_name, "attendee_email": t.attendee_email}
+        | {"seat": t.seat}
         for t in new
     ]
 
@@ -147,6 +148,6 @@ class SqlTicketRepository(Repository):
         await self._conn.execute(voided)
 
     async def _all(self, query: Any) -> list[Ticket]:
-        # Issue order, then the id: a booking's tickets share their issue time, so this order is stable, not seat order.
-        ordered = query.order_by(tickets.c.created_at, tickets.c.booking_id, tickets.c.id)
+        # Issue order, then seat order (tickets issued before seats were kept: by id, stable but not seat order).
+        ordered = query.order_by(tickets.c.created_at, tickets.c.booking_id, tickets.c.seat, tickets.c.id)
         return [ticket_from_row(row) for row in (await self._conn.execute(ordered)).mappings()]

@@ -21,6 +21,7 @@ import {
   step,
   unique,
 } from './helpers.mjs';
+import { ticketsJourney } from './tickets.mjs';
 import { waitingRoomJourney } from './waiting-room.mjs';
 
 async function main() {
@@ -44,6 +45,7 @@ async function main() {
     const event = await organizerJourney(browser);
     await soldOutJourney(browser, event);
     await waitingRoomJourney(browser);
+    await ticketsJourney(browser);
   } finally {
     await browser.close();
   }

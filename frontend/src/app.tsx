@@ -11,6 +11,8 @@ import { EventEditorPage } from './pages/EventEditor';
 import { OrganizerPage } from './pages/Organizer';
 import { QueuePage } from './pages/Queue';
 import { QueueCheckoutPage } from './pages/QueueCheckout';
+import { CheckInPage } from './pages/CheckIn';
+import { OrganizerTicketsPage } from './pages/OrganizerTickets';
 
 export function App() {
   return (
@@ -87,6 +89,8 @@ function Shell() {
           <Route path="/events/:id" element={<EventPage />} />
           <Route path="/events/:id/queue" element={<RequireUser>{<QueuePage />}</RequireUser>} />
           <Route path="/events/:id/checkout" element={<RequireUser>{<QueueCheckoutPage />}</RequireUser>} />
+          {/* Any account: check-in staff are customer accounts; the API says who may scan (403 otherwise). */}
+          <Route path="/events/:id/check-in" element={<RequireUser>{<CheckInPage />}</RequireUser>} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/register" element={<RegisterPage />} />
           <Route path="/checkout/:id" element={<RequireUser>{<CheckoutPage />}</RequireUser>} />
@@ -95,6 +99,7 @@ function Shell() {
           <Route path="/organizer" element={<RequireUser organizer>{<OrganizerPage />}</RequireUser>} />
           <Route path="/organizer/events/new" element={<RequireUser organizer>{<EventEditorPage />}</RequireUser>} />
           <Route path="/organizer/events/:id/edit" element={<RequireUser organizer>{<EventEditorPage />}</RequireUser>} />
+          <Route path="/organizer/events/:id/tickets" element={<RequireUser organizer>{<OrganizerTicketsPage />}</RequireUser>} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </main>

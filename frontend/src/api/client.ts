@@ -23,7 +23,7 @@ import { MemoryTokenStore, type StoredTokens, type TokenStore } from './tokens';
 export { ApiError, toApiError } from './errors';
 export { LocalTokenStore, MemoryTokenStore, type StoredTokens, type TokenStore } from './tokens';
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Query = Record<string, string | number | undefined | null>;
 
 interface RequestOptions {
@@ -38,6 +38,8 @@ interface RequestOptions {
   headers?: Record<string, string>;
   /** Sees the headers of every answer (e.g. `Retry-After` on a 200, which the body does not carry). */
   onHeaders?: (headers: Headers) => void;
+  /** How a 2xx body is read: JSON (the default), text (an SVG, a CSV) or a Blob (a PDF). Errors are JSON either way. */
+  responseType?: 'json' | 'text' | 'blob';
 }
 
 export interface ClientOptions {
@@ -135,7 +137,9 @@ export class ApiClient {
     }
     options.onHeaders?.(response.headers);
     if (response.status === 204) return undefined as T;
+    if (response.ok && options.responseType === 'blob') return (await response.blob()) as T;
     const text = await response.text();
+    if (response.ok && options.responseType === 'text') return text as T;
     let body: unknown = null;
     try {
       body = text ? JSON.parse(text) : null;

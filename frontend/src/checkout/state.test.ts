@@ -112,3 +112,17 @@ describe('stripeAttempt', () => {
     expect(stripeAttempt(first, 'pm_2', makeKey)).toEqual({ key: 'k2', body: { payment_method: 'pm_2' } });
   });
 });
+
+describe('errors of ticket types and promo codes', () => {
+  it('says which kind of refusal a hold with types met', () => {
+    expect(messageFor(new ApiError(409, 'sold_out', 'x', { ticket_type_id: 'vip', available: 1 })).text).toMatch(/^Only 1 seat is left of a ticket type/);
+    expect(messageFor(new ApiError(409, 'sold_out', 'x', { ticket_type_id: 'vip', available: 0 })).text).toMatch(/have just gone/);
+    expect(messageFor(new ApiError(409, 'event_not_on_sale', 'x', { ticket_type_id: 'vip' })).title).toBe('Not on sale');
+    expect(messageFor(new ApiError(422, 'promo_code_invalid', 'This promo code has expired.', { reason: 'expired' }))).toEqual({
+      title: 'Promo code not accepted',
+      text: 'This code has expired.',
+      next: 'fix_form',
+    });
+    expect(messageFor(new ApiError(409, 'capacity_below_sold', 'x', { seats_taken: 7 })).text).toMatch(/^7 seats/);
+  });
+});

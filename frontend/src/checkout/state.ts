@@ -2,6 +2,7 @@
 // (one Idempotency-Key per card details, reused by a retry), and what each error means for the customer.
 import { ApiError, newIdempotencyKey } from '../api/client';
 import type { CardDetails, PaymentCreate } from '../api/types';
+import { promoProblem } from '../tickets/order';
 
 /** Whole seconds left until `expiresAt` (ISO-8601), never negative. */
 export function secondsLeft(expiresAt: string, now: number = Date.now()): number {
@@ -71,6 +72,14 @@ export function messageFor(error: unknown): ErrorMessage {
   }
   switch (error.code) {
     case 'sold_out': {
+      if (typeof error.details.ticket_type_id === 'string') {
+        const n = error.details.available;
+        const text =
+          typeof n === 'number' && n > 0
+            ? `Only ${n} seat${n === 1 ? ' is' : 's are'} left of a ticket type you chose: choose fewer.`
+            : 'The last seats of a ticket type you chose have just gone.';
+        return { title: 'Sold out', text, next: 'none' };
+      }
       const left = error.details.seats_available;
       const text =
         left === 0
@@ -129,6 +138,9 @@ export function messageFor(error: unknown): ErrorMessage {
     case 'queue_pass_required':
       return { title: 'Your turn has passed', text: 'Seats for this event are sold through the queue: join it again.', next: 'none' };
     case 'event_not_on_sale':
+      if (typeof error.details.ticket_type_id === 'string') {
+        return { title: 'Not on sale', text: 'One of the ticket types you chose is not on sale now.', next: 'none' };
+      }
       return { title: 'Not on sale yet', text: 'The sale for this event has not opened yet.', next: 'none' };
     case 'purchase_limit_reached': {
       const left = error.details.seats_left_for_you;
@@ -142,6 +154,17 @@ export function messageFor(error: unknown): ErrorMessage {
     }
     case 'seats_available':
       return { title: 'Seats are back on sale', text: 'No need for the waiting list: book them now.', next: 'none' };
+    case 'promo_code_invalid':
+      return { title: 'Promo code not accepted', text: promoProblem(error), next: 'fix_form' };
+    case 'promo_code_taken':
+      return { title: 'Code taken', text: 'This event already has a promo code with this name: choose another.', next: 'fix_form' };
+    case 'capacity_below_sold': {
+      const taken = error.details.seats_taken;
+      const text = typeof taken === 'number' ? `${taken} seats are already sold or held: the quota cannot be lower.` : error.message;
+      return { title: 'Too low', text, next: 'fix_form' };
+    }
+    case 'forbidden':
+      return { title: 'Not allowed', text: error.message || 'Your account may not do this.', next: 'none' };
     case 'not_found':
       return { title: 'Not found', text: 'This booking or event does not exist.', next: 'none' };
     default:

@@ -1,11 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { getWaitlist, type WaitlistEntry } from '../api/queue';
-import type { Booking, Event, Receipt } from '../api/types';
+import type { TicketedBooking as Booking } from '../api/tickets';
+import type { Event, Receipt } from '../api/types';
 import { formatDate, formatMoney } from '../checkout/state';
 import { leftToPay } from '../queue/state';
 import { useSession } from '../session';
 import { ErrorBox, Loading, PageTitle, StatusBadge, useNow } from '../ui';
+import { AttendeesEditor } from './AttendeesEditor';
+import { BookingTickets } from './BookingTickets';
 
 function CancelButton({ booking, onCancelled }: { booking: Booking; onCancelled: (b: Booking) => void }) {
   const { api } = useSession();
@@ -100,6 +103,13 @@ export function BookingsPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api]);
 
+  // Per booking: bumped after its names change, so its tickets are read again.
+  const [renamed, setRenamed] = useState<Record<string, number>>({});
+  const renameSaved = (updated: Booking) => {
+    setBookings((current) => (current ?? []).map((b) => (b.id === updated.id ? updated : b)));
+    setRenamed((current) => ({ ...current, [updated.id]: (current[updated.id] ?? 0) + 1 }));
+  };
+
   const replace = (updated: Booking) => {
     setBookings((current) => (current ?? []).map((b) => (b.id === updated.id ? updated : b)));
     setNotice(`Booking cancelled${updated.payment?.status === 'refunded' ? ' and refunded' : ''}.`);
@@ -137,6 +147,12 @@ export function BookingsPage() {
                     {event && `${formatDate(event.starts_at)} · ${event.venue} · `}
                     {b.quantity} seat{b.quantity === 1 ? '' : 's'} · {formatMoney(b.amount_cents, b.currency)}
                   </p>
+                  {(b.lines?.length ?? 0) > 1 && (
+                    <p className="meta" data-testid="booking-lines">
+                      {(b.lines ?? []).map((l) => `${l.quantity} × ${l.name}`).join(', ')}
+                      {b.promo_code ? ` · code ${b.promo_code}` : ''}
+                    </p>
+                  )}
                   {offer && (
                     <p className="offer" data-testid="waitlist-offer">
                       <strong>Offer from the waiting list</strong>: seats held for you.
@@ -169,6 +185,14 @@ export function BookingsPage() {
                   )}
                   {(b.status === 'pending' || b.status === 'confirmed') && <CancelButton booking={b} onCancelled={replace} />}
                 </div>
+                {(b.status === 'confirmed' || b.status === 'pending') && (
+                  <div className="booking-extra">
+                    {b.status === 'confirmed' && <BookingTickets bookingId={b.id} version={renamed[b.id] ?? 0} />}
+                    {event && Date.parse(event.starts_at) > now && (
+                      <AttendeesEditor booking={b} onSaved={(updated) => renameSaved(updated)} />
+                    )}
+                  </div>
+                )}
               </li>
             );
           })}

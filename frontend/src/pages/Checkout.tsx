@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError } from '../api/client';
-import type { Booking, CardDetails, Event, PaymentsConfig } from '../api/types';
+import type { TicketedBooking } from '../api/tickets';
+import type { CardDetails, Event, PaymentsConfig } from '../api/types';
 import { SandboxCardForm } from '../checkout/SandboxCard';
 import { StripeCardForm } from '../checkout/StripeCard';
 import {
@@ -19,6 +20,7 @@ import {
 } from '../checkout/state';
 import { useSession } from '../session';
 import { ErrorBox, Loading, PageTitle, useNow } from '../ui';
+import { OrderLines } from './OrderLines';
 
 function Countdown({ expiresAt, now }: { expiresAt: string; now: number }) {
   const left = secondsLeft(expiresAt, now);
@@ -45,7 +47,7 @@ const thisYear = new Date().getFullYear();
 export function CheckoutPage() {
   const { id = '' } = useParams();
   const { api, config } = useSession();
-  const [booking, setBooking] = useState<Booking | null>(null);
+  const [booking, setBooking] = useState<TicketedBooking | null>(null);
   const [event, setEvent] = useState<Event | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [payments, setPayments] = useState<PaymentsConfig | null>(null);
@@ -133,10 +135,7 @@ export function CheckoutPage() {
           {formatDate(event.starts_at)} · {event.venue}
         </p>
       )}
-      <p>
-        {booking.quantity} seat{booking.quantity === 1 ? '' : 's'} ·{' '}
-        <strong data-testid="amount">{formatMoney(booking.amount_cents, booking.currency)}</strong>
-      </p>
+      <OrderLines booking={booking} />
     </section>
   );
 
@@ -151,6 +150,7 @@ export function CheckoutPage() {
           <p>
             Paid with the card ending in {booking.payment?.card_last4}. Reference <code>{booking.payment?.reference}</code>.
           </p>
+          <p>Your tickets, with their QR codes, are in My bookings (and in the confirmation e-mail).</p>
           <p className="actions">
             <Link className="button" to={`/bookings/${booking.id}/receipt`}>
               View receipt

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { joinQueue } from '../api/queue';
+import type { TicketedEvent } from '../api/tickets';
 import type { Event } from '../api/types';
 import { formatDate, formatMoney } from '../checkout/state';
 import { loadPass } from '../queue/storage';
@@ -10,6 +11,13 @@ import { ErrorBox, Loading, PageTitle } from '../ui';
 import { seatsLeft } from './Events';
 import { HoldForm } from './HoldForm';
 import { WaitlistPanel } from './Waitlist';
+
+/** `€25.00 per seat`, or `from €25.00` when the event sells several ticket types. */
+export function priceText(event: TicketedEvent): string {
+  if (event.price_cents === 0 && (event.ticket_types?.length ?? 0) <= 1) return 'Free';
+  const price = formatMoney(event.price_cents, event.currency);
+  return (event.ticket_types?.length ?? 0) > 1 ? `from ${price}` : `${price} per seat`;
+}
 
 /** A waiting-room event: join its queue (also before the sale opens), or go on to checkout with a valid pass. */
 function JoinQueue({ event, opensAt, onChanged }: { event: Event; opensAt: string | null; onChanged: () => void }) {
@@ -69,7 +77,7 @@ function JoinQueue({ event, opensAt, onChanged }: { event: Event; opensAt: strin
 export function EventPage() {
   const { id = '' } = useParams();
   const { api } = useSession();
-  const [event, setEvent] = useState<Event | null>(null);
+  const [event, setEvent] = useState<TicketedEvent | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const load = () =>
     api.getEvent(id).then(
@@ -118,7 +126,7 @@ export function EventPage() {
               <dt>Category</dt>
               <dd>{event.category}</dd>
               <dt>Price</dt>
-              <dd>{event.price_cents === 0 ? 'Free' : `${formatMoney(event.price_cents, event.currency)} per seat`}</dd>
+              <dd>{priceText(event)}</dd>
               <dt>Seats</dt>
               <dd data-testid="seats-left">{seatsLeft(event)}</dd>
               {event.max_per_buyer != null && (
@@ -138,7 +146,7 @@ export function EventPage() {
             {event.status !== 'published' && <p className="alert alert-info">This event is {event.status}.</p>}
           </section>
           <section className="card" aria-labelledby="book-heading">
-            <h2 id="book-heading">Book seats</h2>
+            <h2 id="book-heading">Book tickets</h2>
             {opensAt && !event.waiting_room && (
               <p className="alert alert-info" data-testid="sale-opens">
                 The sale opens <time dateTime={opensAt}>{formatDate(opensAt)}</time>. Come back then.

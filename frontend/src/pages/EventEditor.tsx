@@ -4,18 +4,8 @@ import { ApiError } from '../api/client';
 import type { EventCreate } from '../api/types';
 import { useSession } from '../session';
 import { ErrorBox, Loading, PageTitle } from '../ui';
+import { fromLocalInput, toLocalInput } from '../tickets/forms';
 import { CATEGORIES } from './Events';
-
-/** `2030-05-01T19:00` (a datetime-local input, the browser's zone) ↔ ISO-8601 UTC; seconds for the sale's start. */
-function toLocalInput(iso: string, seconds = false): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const minute = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  return seconds ? `${minute}:${pad(d.getSeconds())}` : minute;
-}
-function fromLocalInput(value: string): string {
-  return new Date(value).toISOString();
-}
 
 interface Draft {
   title: string;
@@ -143,6 +133,11 @@ export function EventEditorPage() {
         <Link to="/organizer">← Your events</Link>
       </p>
       <PageTitle title={title}>{title}</PageTitle>
+      {id && (
+        <p>
+          <Link to={`/organizer/events/${id}/tickets`}>Ticket types, promo codes, attendees and check-in</Link>
+        </p>
+      )}
       <ErrorBox error={error} focus />
       {!draft && !error && <Loading />}
       {draft && (

@@ -1,17 +1,34 @@
-// The quantity picker and the hold, shared by the event page (direct sale) and the waiting room's checkout (with a pass).
-import { useRef, useState, type FormEvent } from 'react';
+// The ticket picker and the hold, shared by the event page (direct sale) and the waiting room's checkout (with a pass):
+// a quantity per ticket type (one "Seats" field for a single type), a promo code, and who sits on each seat.
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { ApiError, newIdempotencyKey } from '../api/client';
-import type { Event } from '../api/types';
+import { holdTickets, type TicketType, type TicketedEvent } from '../api/tickets';
 import { formatMoney, messageFor } from '../checkout/state';
 import { useSession } from '../session';
-import { ErrorBox } from '../ui';
+import {
+  holdBody,
+  holdProblems,
+  initialQuantities,
+  orderMax,
+  seatCount,
+  seatsMissingName,
+  seatsOf,
+  holdLines,
+  subtotalCents,
+  type AttendeeEntries,
+  type Quantities,
+} from '../tickets/order';
+import { ErrorBox, useNow } from '../ui';
+import { AttendeeFields } from './AttendeeFields';
+import { TicketPicker } from './TicketPicker';
 
-const MAX_PER_ORDER = 10;
-
-/** The most seats one order may ask for: the per-order maximum, the seats left, the per-buyer limit. */
-export function maxPerOrder(event: Pick<Event, 'seats_available' | 'max_per_buyer'>): number {
-  return Math.max(1, Math.min(MAX_PER_ORDER, event.seats_available, event.max_per_buyer ?? MAX_PER_ORDER));
+/** The one "type" of an event from a server without ticket types: booked with the old `{event_id, quantity}`. */
+const WHOLE_EVENT = '__event__';
+function typesOf(event: TicketedEvent): TicketType[] {
+  if (event.ticket_types?.length) return event.ticket_types;
+  const { price_cents, capacity: quota, seats_available: available } = event;
+  return [{ id: WHOLE_EVENT, name: 'Seats', price_cents, quota, available, sales_start: null, sales_end: null, max_per_order: null }];
 }
 
 export function HoldForm({
@@ -21,7 +38,7 @@ export function HoldForm({
   onSoldOut,
   onPassRefused,
 }: {
-  event: Event;
+  event: TicketedEvent;
   /** False: only the sold-out notice and the last error are shown (not on sale, sold out, waiting room). */
   showForm: boolean;
   /** The queue pass of a waiting-room event, sent as `Queue-Pass`. */
@@ -32,14 +49,23 @@ export function HoldForm({
   const { api, user } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
-  const [quantity, setQuantity] = useState(1);
+  const now = useNow();
+  const types = useMemo(() => typesOf(event), [event]);
+  const legacy = types[0].id === WHOLE_EVENT;
+  const [quantities, setQuantities] = useState<Quantities>(() => initialQuantities(types));
+  const [promo, setPromo] = useState('');
+  const [entries, setEntries] = useState<AttendeeEntries>({});
+  const [namesOpen, setNamesOpen] = useState(false);
+  const [missing, setMissing] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  // One key per quantity: a retry (after a timeout, say) sends the same key, so it can never hold twice.
-  const attempt = useRef<{ quantity: number; key: string } | null>(null);
+  // One key per body: a retry (after a timeout, say) sends the same key, so it can never hold twice.
+  const attempt = useRef<{ body: string; key: string } | null>(null);
 
-  const max = maxPerOrder(event);
-  const clamp = (n: number) => Math.max(1, Math.min(max, Number.isFinite(n) ? Math.round(n) : 1));
+  const seats = seatsOf(holdLines(types, quantities), types);
+  const count = seatCount(quantities);
+  const problems = holdProblems(error, seats);
+  const seatProblems = { ...problems.bySeat, ...missing };
 
   const hold = async (e?: FormEvent) => {
     e?.preventDefault();
@@ -47,22 +73,32 @@ export function HoldForm({
       navigate(`/login?next=${encodeURIComponent(location.pathname)}`);
       return;
     }
-    if (!attempt.current || attempt.current.quantity !== quantity) {
-      attempt.current = { quantity, key: newIdempotencyKey() };
+    const unnamed = seatsMissingName(seats, entries);
+    setMissing(unnamed);
+    if (Object.keys(unnamed).length) {
+      setNamesOpen(true);
+      return;
     }
+    const body = holdBody(event.id, types, quantities, legacy ? '' : promo, legacy ? {} : entries);
+    const serial = JSON.stringify(body);
+    if (!attempt.current || attempt.current.body !== serial) attempt.current = { body: serial, key: newIdempotencyKey() };
     setBusy(true);
     setError(null);
     try {
-      const booking = await api.hold(event.id, quantity, attempt.current.key, pass);
+      const booking = legacy
+        ? await api.hold(event.id, count, attempt.current.key, pass)
+        : await holdTickets(api, body, attempt.current.key, pass);
       attempt.current = null;
       navigate(`/checkout/${booking.id}`);
     } catch (err) {
       setError(err);
-      if (err instanceof ApiError && err.code === 'sold_out') {
+      const code = err instanceof ApiError ? err.code : null;
+      if (code === 'sold_out') {
         attempt.current = null;
         onSoldOut?.();
       }
-      if (err instanceof ApiError && err.code === 'queue_pass_required') onPassRefused?.();
+      if (code === 'queue_pass_required') onPassRefused?.();
+      if (err instanceof ApiError && Object.keys(err.fields).some((f) => f.startsWith('attendees'))) setNamesOpen(true);
     } finally {
       setBusy(false);
     }
@@ -70,6 +106,7 @@ export function HoldForm({
 
   const soldOut = event.seats_available <= 0;
   const code = error instanceof ApiError ? error.code : null;
+  const total = subtotalCents(types, quantities);
   return (
     <>
       {soldOut && !error && (
@@ -94,49 +131,64 @@ export function HoldForm({
         )}
       </ErrorBox>
       {showForm && (
-        <form onSubmit={hold} className="hold-form">
-          <div className="field">
-            <label htmlFor="quantity">Seats</label>
-            <div className="stepper">
-              <button
-                type="button"
-                className="secondary"
-                aria-label="One seat fewer"
-                onClick={() => setQuantity((q) => clamp(q - 1))}
-                disabled={quantity <= 1}
-              >
-                −
-              </button>
-              <input
-                id="quantity"
-                name="quantity"
-                type="number"
-                inputMode="numeric"
-                min={1}
-                max={max}
-                value={quantity}
-                onChange={(e) => setQuantity(clamp(Number(e.target.value)))}
-                aria-describedby="quantity-hint"
-              />
-              <button
-                type="button"
-                className="secondary"
-                aria-label="One seat more"
-                onClick={() => setQuantity((q) => clamp(q + 1))}
-                disabled={quantity >= max}
-              >
-                +
-              </button>
-            </div>
-            <p id="quantity-hint" className="hint">
-              Up to {max} per order{event.max_per_buyer != null ? ` (${event.max_per_buyer} per buyer)` : ''}.
-            </p>
-          </div>
-          <p className="total">
-            Total: <strong>{formatMoney(event.price_cents * quantity, event.currency)}</strong>
+        <form onSubmit={hold} className="hold-form stack" aria-label="Choose tickets">
+          <TicketPicker
+            event={event}
+            types={types}
+            quantities={quantities}
+            onChange={setQuantities}
+            problems={problems.byType}
+            orderLimit={orderMax(event)}
+            now={now}
+          />
+          {!legacy && (
+            <>
+              <div className="field promo-field">
+                <label htmlFor="promo-code">Promo code (optional)</label>
+                <input
+                  id="promo-code"
+                  name="promo_code"
+                  autoComplete="off"
+                  autoCapitalize="characters"
+                  spellCheck={false}
+                  maxLength={64}
+                  value={promo}
+                  onChange={(e) => setPromo(e.target.value)}
+                  aria-invalid={problems.promo ? true : undefined}
+                  aria-describedby={problems.promo ? 'promo-code-error' : 'promo-code-hint'}
+                />
+                {problems.promo ? (
+                  <p className="field-error" id="promo-code-error" data-testid="promo-error">
+                    {problems.promo}
+                  </p>
+                ) : (
+                  <p className="hint" id="promo-code-hint">
+                    The discount shows at checkout.
+                  </p>
+                )}
+              </div>
+              {seats.length > 0 && (
+                <details className="attendee-names" open={namesOpen} onToggle={(e) => setNamesOpen(e.currentTarget.open)}>
+                  <summary>Names on the tickets (optional)</summary>
+                  <p className="hint">One per seat. A seat left blank gets a ticket in your name.</p>
+                  {problems.attendees && <p className="field-error">{problems.attendees}</p>}
+                  <AttendeeFields seats={seats} entries={entries} onChange={setEntries} problems={seatProblems} idPrefix="seat" />
+                </details>
+              )}
+            </>
+          )}
+          <p className="total" aria-live="polite">
+            Total: <strong data-testid="hold-total">{formatMoney(total, event.currency)}</strong>
+            {promo.trim() && <span className="hint"> before the promo code</span>}
           </p>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Holding seats…' : user ? `Hold ${quantity} seat${quantity === 1 ? '' : 's'}` : 'Log in to book'}
+          <button type="submit" disabled={busy || (!!user && count === 0)}>
+            {busy
+              ? 'Holding seats…'
+              : !user
+                ? 'Log in to book'
+                : count === 0
+                  ? 'Choose your tickets'
+                  : `Hold ${count} seat${count === 1 ? '' : 's'}`}
           </button>
           <p className="hint">Seats are held for a few minutes while you pay.</p>
         </form>

@@ -121,6 +121,12 @@ export function OrganizerPage() {
                           <Link to={`/organizer/events/${row.event.id}/edit`}>
                             Edit<span className="sr-only"> {row.event.title}</span>
                           </Link>
+                          <Link to={`/organizer/events/${row.event.id}/tickets`}>
+                            Tickets<span className="sr-only"> of {row.event.title}</span>
+                          </Link>
+                          <Link to={`/events/${row.event.id}/check-in`}>
+                            Check-in<span className="sr-only"> for {row.event.title}</span>
+                          </Link>
                           <CancelEvent
                             event={row.event}
                             onCancelled={(e) =>

@@ -2,10 +2,11 @@
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { Event } from '../api/types';
-import { formatCountdown, formatDate, formatMoney, secondsLeft } from '../checkout/state';
+import { formatCountdown, formatDate, secondsLeft } from '../checkout/state';
 import { clearPass, loadPass } from '../queue/storage';
 import { ErrorBox, Loading, PageTitle, useNow } from '../ui';
 import { useSession } from '../session';
+import { priceText } from './Event';
 import { HoldForm } from './HoldForm';
 
 export function QueueCheckoutPage() {
@@ -36,7 +37,7 @@ export function QueueCheckoutPage() {
           <div>
             <h2>{event.title}</h2>
             <p className="meta">
-              {formatDate(event.starts_at)} · {event.venue} · {formatMoney(event.price_cents, event.currency)} per seat
+              {formatDate(event.starts_at)} · {event.venue} · {priceText(event)}
             </p>
           </div>
           {pass ? (

@@ -41,6 +41,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("promo_code_id", sa.String(length=36), nullable=True))
         batch.add_column(sa.Column("promo_code", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("attendees", sa.JSON(), nullable=True))
+    with op.batch_alter_table("tickets") as batch:
+        batch.add_column(sa.Column("seat", sa.Integer(), nullable=True))
     op.create_table(
         "promo_codes",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -68,6 +70,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("promo_codes")
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("seat")
     with op.batch_alter_table("bookings") as batch:
         for column in ("attendees", "promo_code", "promo_code_id", "discount_cents", "lines"):
             batch.drop_column(column)
