@@ -86,6 +86,8 @@ describe('the promo code form', () => {
     expect(describeDiscount({ percent_off: null, amount_off_cents: 500 }, 'EUR')).toBe('€5.00 off');
     expect(describeScope(null, [vip])).toBe('All types');
     expect(describeScope(['vip', 'gone'], [vip])).toBe('VIP, a removed type');
+    const early = { ...vip, id: 'early', name: 'Early bird' };
+    expect(describeScope(['vip', 'early'], [early, vip])).toBe('Early bird, VIP'); // the event's order, not the list's
     expect(describeUses({ uses: 3, max_uses: 10 })).toBe('3 / 10 used');
     expect(describeUses({ uses: 3, max_uses: null })).toBe('3 used (no limit)');
   });

@@ -109,7 +109,10 @@ export function describeDiscount(promo: Pick<PromoCode, 'percent_off' | 'amount_
 /** `All types`, or the names of the types the code is for. */
 export function describeScope(ids: string[] | null, types: TicketType[]): string {
   if (!ids || ids.length === 0) return 'All types';
-  return ids.map((id) => types.find((t) => t.id === id)?.name ?? 'a removed type').join(', ');
+  // In the event's order of types (the API lists the ids in no particular order).
+  const named = types.filter((t) => ids.includes(t.id)).map((t) => t.name);
+  const removed = ids.filter((id) => !types.some((t) => t.id === id)).map(() => 'a removed type');
+  return [...named, ...removed].join(', ');
 }
 
 /** `3 / 10 used`, `3 used (no limit)`. */
