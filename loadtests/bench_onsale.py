@@ -36,6 +36,7 @@ from loadtests.httpload import request, session
 from loadtests.inprocess import RESULTS, add_target_arguments, inprocess_server, write_results
 from loadtests.onsale_buyers import buyer, create_event, organizer, register
 from loadtests.onsale_report import Recorder, Run, counts, print_run
+from loadtests.onsale_tiers import add_tiers, tier_buyer
 from loadtests.procstat import CpuMeter
 
 
@@ -72,6 +73,8 @@ async def run(
     cpu: CpuMeter | None = None,
     round_trips: RoundTripMeter | None = None,
     database_url: str | None = None,
+    types: int = 1,
+    promo: bool = False,
 ) -> Run:
     result = Run(target, base_url, seats, buyers)
     async with session(base_url, connections=buyers + 10) as client:
@@ -82,7 +85,11 @@ async def run(
         org = await organizer(client, *organizer_login)
         event_id = await create_event(client, org, seats)
         rec, start = Recorder(), asyncio.Event()
-        tasks = [asyncio.create_task(buyer(client, a, event_id, start, rec)) for a in auths]
+        if types > 1 or promo:  # tiers and a code: the buyers name lines of types
+            tiers = await add_tiers(client, org, event_id, seats, types)
+            tasks = [asyncio.create_task(tier_buyer(client, a, event_id, tiers, start, rec, promo)) for a in auths]
+        else:
+            tasks = [asyncio.create_task(buyer(client, a, event_id, start, rec)) for a in auths]
         if round_trips:
             await asyncio.to_thread(round_trips.start)
         if cpu:
@@ -139,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     add_target_arguments(parser, target="serve")
     parser.add_argument("--seats", type=int, default=2000)
     parser.add_argument("--buyers", type=int, default=500)
+    parser.add_argument("--types", type=int, default=1, help="ticket types the seats are split over")
+    parser.add_argument("--promo", action="store_true", help="every other hold names a 10 %% promo code")
     parser.add_argument("--register-concurrency", type=int, default=4, help="buyers registering at once (setup)")
     parser.add_argument("--dashboard", default="auto", help="Ray dashboard for replica counts; 'auto' or 'none'")
     parser.add_argument("--organizer", default="organizer@example.com")
@@ -161,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         "buyers": args.buyers,
         "organizer_login": (args.organizer, args.organizer_password),
         "register_concurrency": args.register_concurrency,
+        "types": args.types,
+        "promo": args.promo,
     }
     runs: list[Run] = []
     others = [procstat.services, procstat.this_process("load generator")]
