@@ -38,6 +38,9 @@ class AttendeeInput:
     name: str | None = None
     email: str | None = None
 
+    def plain(self) -> dict[str, str | None]:
+        return {"name": self.name, "email": self.email}
+
 
 @dataclass(frozen=True)
 class Seat:

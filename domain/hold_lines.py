@@ -51,7 +51,8 @@ class BatchStock:
         now: datetime,
     ) -> PricedHold:
         """The hold's priced lines and discount, or the error of its first line that does not fit / its code."""
-        types = [replace(t, taken=t.taken + self.type_seats[t.id]) for t in event.ticket_types]
+        taken = self.type_seats
+        types = [replace(t, taken=t.taken + taken[t.id]) if taken[t.id] else t for t in event.ticket_types]
         if not types:  # an event without types (none in the database since migration 0009): its own price
             if code is not None:
                 raise errors.PromoCodeInvalid("This event has no such promo code.", reason="unknown")

@@ -5,7 +5,7 @@ A replayed request gets the entity back, and the ingress shapes it like any othe
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +19,8 @@ _PAYMENT_TIMES = ("paid_at", "refunded_at")
 
 def booking_record(booking: Booking) -> dict[str, Any]:
     record = {f.name: getattr(booking, f.name) for f in fields(Booking) if f.name not in ("messages", "payment")}
-    record["lines"] = [asdict(line) for line in booking.lines]
-    record["attendees"] = [asdict(a) for a in booking.attendees]
+    record["lines"] = [line.plain() for line in booking.lines]
+    record["attendees"] = [a.plain() for a in booking.attendees]
     record["payment"] = (
         None if booking.payment is None else {f.name: getattr(booking.payment, f.name) for f in fields(Payment)}
     )

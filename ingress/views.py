@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,10 +122,10 @@ def booking_view(booking: Booking) -> dict[str, Any]:
             "currency": payment.currency,
             "card_last4": payment.card_last4,
         },
-        "lines": [asdict(line) for line in booking.lines],
+        "lines": [line.plain() for line in booking.lines],
         "discount_cents": booking.discount_cents,
         "promo_code": booking.promo_code,
-        "attendees": [asdict(a) for a in booking.attendees],
+        "attendees": [a.plain() for a in booking.attendees],
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import JSON, Dialect
@@ -13,11 +12,11 @@ from domain.pricing import Line
 
 
 def lines_json(lines: list[Line]) -> list[dict[str, Any]] | None:
-    return [asdict(line) for line in lines] or None
+    return [line.plain() for line in lines] or None
 
 
 def attendees_json(attendees: list[AttendeeInput]) -> list[dict[str, Any]] | None:
-    return [asdict(a) for a in attendees] or None
+    return [a.plain() for a in attendees] or None
 
 
 class LinesColumn(TypeDecorator[list[Line]]):

@@ -157,3 +157,10 @@ def test_very_long_texts_still_fit_on_one_page() -> None:
 def test_a_pdf_of_no_tickets_is_refused() -> None:
     with pytest.raises(ValueError):
         tickets_pdf([])
+
+
+def test_latin_1_tickets_embed_no_font_file_and_others_embed_the_unicode_one() -> None:
+    latin = tickets_pdf([view(attendee_name="José Müller")])
+    assert b"/FontFile2" not in latin and b"/Helvetica" in latin  # the core font: nothing to load or subset
+    if ticket_render.default_font() is not None:
+        assert b"/FontFile2" in tickets_pdf([view(attendee_name="Мария")])
