@@ -126,9 +126,10 @@ loadtest: $(STAMP)  ## Locust's mix (loadtests/locust.conf) against `make run`, 
 	$(BIN)/python loadtests/check.py loadtests/results/mix_stats.csv
 
 PEER ?=
-bench-onsale: $(STAMP)  ## SEATS seats, BUYERS buyers at once: `make run` (or run-stack), one uvicorn process, PostgreSQL alone; PEER=1 adds pretix
+bench-onsale: $(STAMP)  ## SEATS seats, BUYERS buyers at once: `make run` (or run-stack), one uvicorn process, PostgreSQL alone; PEER=1 adds pretix; TYPES=3 PROMO=1 splits the seats over ticket types with a code
 	$(BIN)/python -m loadtests.bench_onsale --target both --url $(LOAD_URL) --seats $(SEATS) --buyers $(BUYERS) \
-		$(if $(PEER),--peer) $(if $(EVENTBOOK_DATABASE_URL),--database-url $(EVENTBOOK_DATABASE_URL))
+		$(if $(PEER),--peer) $(if $(EVENTBOOK_DATABASE_URL),--database-url $(EVENTBOOK_DATABASE_URL)) \
+		$(if $(TYPES),--types $(TYPES)) $(if $(PROMO),--promo)
 
 QUEUE_BUYERS ?= 5000
 QUEUE_SEATS ?= 1000
