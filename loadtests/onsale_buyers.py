@@ -10,7 +10,7 @@ import uuid
 
 import aiohttp
 
-from loadtests.httpload import post
+from loadtests.httpload import Answer, post
 from loadtests.onsale_report import Recorder
 
 PASSWORD = "correct horse battery"
@@ -77,17 +77,22 @@ async def buyer(
             continue
         if hold.status != 201:
             return bought
-        pay = await post(
-            client,
-            f"/api/bookings/{hold.body['id']}/pay",
-            json=CARD,
-            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
-        )
-        done = time.perf_counter()
-        rec.latencies["pay"].append(done - held_at)
-        rec.statuses[f"pay {pay.label()}"] += 1
-        rec.statuses["pay retries"] += pay.attempts - 1
-        if pay.status == 200 and pay.body["status"] == "confirmed":
-            rec.latencies["hold+pay"].append(done - began)
-            bought += int(hold.body["quantity"])
+        bought += await pay_for(client, auth, hold, began, held_at, rec)
         want = random.randint(1, 4)
+
+
+async def pay_for(
+    client: aiohttp.ClientSession, auth: dict[str, str], hold: Answer, began: float, held_at: float, rec: Recorder
+) -> int:
+    """Pay a hold with the good card, recorded; the seats paid for (0 when the payment did not confirm)."""
+    pay = await post(
+        client, f"/api/bookings/{hold.body['id']}/pay", json=CARD, headers={**auth, "Idempotency-Key": uuid.uuid4().hex}
+    )
+    done = time.perf_counter()
+    rec.latencies["pay"].append(done - held_at)
+    rec.statuses[f"pay {pay.label()}"] += 1
+    rec.statuses["pay retries"] += pay.attempts - 1
+    if pay.status == 200 and pay.body["status"] == "confirmed":
+        rec.latencies["hold+pay"].append(done - began)
+        return int(hold.body["quantity"])
+    return 0

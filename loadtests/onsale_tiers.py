@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from loadtests.httpload import post, request
-from loadtests.onsale_buyers import CARD
+from loadtests.onsale_buyers import pay_for
 from loadtests.onsale_report import Recorder
 
 CODE = "BENCH10"
@@ -85,17 +85,5 @@ async def tier_buyer(
             continue
         if hold.status != 201:
             return bought
-        pay = await post(
-            client,
-            f"/api/bookings/{hold.body['id']}/pay",
-            json=CARD,
-            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
-        )
-        done = time.perf_counter()
-        rec.latencies["pay"].append(done - held_at)
-        rec.statuses[f"pay {pay.label()}"] += 1
-        rec.statuses["pay retries"] += pay.attempts - 1
-        if pay.status == 200 and pay.body["status"] == "confirmed":
-            rec.latencies["hold+pay"].append(done - began)
-            bought += int(hold.body["quantity"])
+        bought += await pay_for(client, auth, hold, began, held_at, rec)
     return bought

@@ -1,5 +1,6 @@
 """Holds of several ticket types with a promo code, racing on PostgreSQL: no type, no event and no code over its
-limit, and every count adds up to the bookings the database holds."""
+limit, and every count adds up to the bookings the database holds; on both databases, a cancelled hold gives its
+seats and its code's use back, and a write that finds a type changed since its decision writes nothing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.db import uow_factory
 from adapters.db.tables import bookings, events
 from adapters.db.ticket_tables import promo_codes, ticket_types
 from domain import errors
@@ -100,12 +102,11 @@ async def test_three_hundred_buyers_over_two_types_and_a_code_never_pass_a_limit
         assert (booking.discount_cents, booking.amount_cents) == (discount, subtotal - discount)
 
 
-async def test_cancelled_holds_give_their_types_seats_and_their_codes_uses_back(
-    pg_uow: UnitOfWorkFactory, pg_engine: AsyncEngine
-) -> None:
-    event_id, early, late = await _event_with_two_types_and_a_code(pg_uow, pg_engine)
-    buyers = await add_buyers(pg_uow, MAX_USES + 1, datetime.now(UTC))
-    service = BookingService(uow=pg_uow, gateway=FakeGateway(), clock=FixedClock())
+async def test_cancelled_holds_give_their_types_seats_and_their_codes_uses_back(engine: AsyncEngine) -> None:
+    uow = uow_factory(engine)  # PostgreSQL's one statement, and SQLite's savepoint (adapters/db/holds_portable.py)
+    event_id, early, late = await _event_with_two_types_and_a_code(uow, engine)
+    buyers = await add_buyers(uow, MAX_USES + 1, datetime.now(UTC))
+    service = BookingService(uow=uow, gateway=FakeGateway(), clock=FixedClock())
     lines = (LineRequest(early, 1), LineRequest(late, 2))
     held = [
         await service.hold(HoldRequest(b, event_id, 3, f"k-{i}", lines=lines, promo_code="HALF"))
@@ -117,32 +118,32 @@ async def test_cancelled_holds_give_their_types_seats_and_their_codes_uses_back(
         assert used_up.details["reason"] == "used_up"
     else:
         raise AssertionError("a sixth use of a code with five was granted")
-    assert await _counts(pg_engine, event_id) == (CAPACITY - 15, {early: 5, late: 10}, MAX_USES)
+    assert await _counts(engine, event_id) == (CAPACITY - 15, {early: 5, late: 10}, MAX_USES)
 
     for buyer, booking in zip(buyers, held, strict=False):
         await service.cancel(buyer, booking_id=booking.id)
 
-    assert await _counts(pg_engine, event_id) == (CAPACITY, {early: 0, late: 0}, 0)
+    assert await _counts(engine, event_id) == (CAPACITY, {early: 0, late: 0}, 0)
     again = await service.hold(HoldRequest(buyers[-1], event_id, 3, "again", lines=lines, promo_code="HALF"))
     assert again.promo_code == "HALF" and again.discount_cents == 2500
 
 
-async def test_a_batch_whose_type_filled_since_its_snapshot_writes_nothing(
-    pg_uow: UnitOfWorkFactory, pg_engine: AsyncEngine
-) -> None:
-    event_id, early, late = await _event_with_two_types_and_a_code(pg_uow, pg_engine)
-    (buyer,) = await add_buyers(pg_uow, 1, datetime.now(UTC))
+async def test_a_batch_whose_type_filled_since_its_snapshot_writes_nothing(engine: AsyncEngine) -> None:
+    uow = uow_factory(engine)
+    event_id, early, late = await _event_with_two_types_and_a_code(uow, engine)
+    (buyer,) = await add_buyers(uow, 1, datetime.now(UTC))
     now = FixedClock().now()
     request = HoldRequest(buyer, event_id, 2, "k", lines=(LineRequest(early, 1), LineRequest(late, 1)))
-    async with pg_uow(autocommit=True) as uow:
-        snapshot = await uow.bookings.sale_snapshot(event_id, [request.key], [buyer.user_id], now, [])
+    async with uow(autocommit=True) as tx:
+        snapshot = await tx.bookings.sale_snapshot(event_id, [request.key], [buyer.user_id], now, [])
     plan = plan_holds([request], snapshot, BookingPolicy(), now)
-    async with pg_engine.begin() as conn:  # the late type sells out between the decision and the write
+    async with engine.begin() as conn:  # the late type sells out between the decision and the write
         await conn.execute(update(ticket_types).where(ticket_types.c.id == late).values(taken=30))
 
-    async with pg_uow(autocommit=True) as uow:
-        placed = await uow.bookings.place_holds(snapshot.event, plan.seats, plan.holds, plan.keys, now)
+    async with uow(autocommit=True) as tx:
+        placed = await tx.bookings.place_holds(snapshot.event, plan.seats, plan.holds, plan.keys, now)
+        await tx.commit()
 
     assert placed is False
-    assert await _counts(pg_engine, event_id) == (CAPACITY, {early: 0, late: 30}, 0)  # the early seat was not taken
-    assert await _live_holds(pg_engine, event_id) == 0
+    assert await _counts(engine, event_id) == (CAPACITY, {early: 0, late: 30}, 0)  # the early seat was not taken
+    assert await _live_holds(engine, event_id) == 0
