@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from cluster.ports import free_port
+from cluster.ports import WORKER_BLOCKS, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -88,7 +88,8 @@ def run(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
 def node_ports() -> list[str]:
     """Every port a node would otherwise take from a fixed default, picked free, so two nodes (and other people's
     Ray instances) on one machine never collide."""
-    base = 20000 + secrets.randbelow(80) * 100  # a private block of 100 worker ports
+    first, last = WORKER_BLOCKS  # below the ports free_port picks, above Ray's default worker range
+    base = first + secrets.randbelow((last + 1 - first) // 100) * 100  # a private block of 100 worker ports
     return [
         f"--node-manager-port={free_port()}",
         f"--object-manager-port={free_port()}",

@@ -4,7 +4,8 @@ range, where Ray's processes bind by chance while the app starts, and are free w
 import socket
 from pathlib import Path
 
-from cluster.ports import HIGH, LOW, free_port
+from cluster.local_nodes import node_ports
+from cluster.ports import HIGH, LOW, WORKER_BLOCKS, free_port
 
 
 def _ephemeral_range() -> tuple[int, int]:
@@ -17,6 +18,16 @@ def test_the_port_is_outside_the_ephemeral_range_and_above_rays_worker_ports() -
     assert 19999 < LOW <= HIGH < ephemeral_low
     for _ in range(50):
         assert LOW <= free_port() <= HIGH
+
+
+def test_no_port_handed_out_falls_in_a_nodes_worker_block() -> None:
+    # CI once failed: a free_port() inside the node's worker-port block, which `ray start` refuses.
+    for _ in range(20):
+        flags = dict(flag.lstrip("-").split("=") for flag in node_ports())
+        low, high = int(flags["min-worker-port"]), int(flags["max-worker-port"])
+        assert WORKER_BLOCKS[0] <= low < high <= WORKER_BLOCKS[1] and WORKER_BLOCKS[1] < LOW
+        others = [int(v) for k, v in flags.items() if k not in ("min-worker-port", "max-worker-port")]
+        assert not [p for p in others if low <= p <= high]
 
 
 def test_the_port_handed_out_can_be_bound() -> None:
