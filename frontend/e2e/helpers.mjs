@@ -79,3 +79,13 @@ export async function pay(page, card) {
   await page.getByLabel('CVC').fill('123');
   await page.getByRole('button', { name: /^Pay / }).click();
 }
+
+/** Fill the organizer's new-event form (its required fields); the caller adds the rest and submits. */
+export async function fillEvent(page, { title, description, venue, capacity, price }) {
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Description').fill(description);
+  await page.getByLabel('Category').fill('music');
+  await page.getByLabel('Venue').fill(venue);
+  await page.getByLabel('Capacity').fill(String(capacity));
+  await page.getByLabel('Price per seat').fill(price);
+}

@@ -9,6 +9,7 @@ import {
   PHONE,
   SHOTS,
   check,
+  fillEvent,
   h1HasFocus,
   login,
   newPage,
@@ -185,12 +186,7 @@ async function organizerJourney(browser) {
   await step('creates an event', async () => {
     await page.getByRole('link', { name: 'New event' }).click();
     await h1HasFocus(page, 'New event');
-    await page.getByLabel('Title').fill(title);
-    await page.getByLabel('Description').fill('An evening made by the browser tests.');
-    await page.getByLabel('Category').fill('music');
-    await page.getByLabel('Venue').fill('Test Hall');
-    await page.getByLabel('Capacity').fill('1');
-    await page.getByLabel('Price per seat').fill('12.50');
+    await fillEvent(page, { title, description: 'An evening made by the browser tests.', venue: 'Test Hall', capacity: 1, price: '12.50' });
     await shot(page, '09-new-event');
     await page.getByRole('button', { name: 'Create event' }).click();
     await page.waitForURL(/\/organizer$/);

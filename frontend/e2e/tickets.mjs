@@ -1,7 +1,20 @@
 // The tickets journey: the organizer adds two ticket types and a promo code to a new event in the web app; a new
 // customer buys one of each with the code, naming the attendees, pays, and sees the tickets with their QR codes;
 // at the door (a phone) the organizer checks one ticket in by its code — green — and a second scan is refused — red.
-import { GOOD, PHONE, check, h1HasFocus, login, newPage, pay, register, shot, step, unique } from './helpers.mjs';
+import {
+  GOOD,
+  PHONE,
+  check,
+  fillEvent,
+  h1HasFocus,
+  login,
+  newPage,
+  pay,
+  register,
+  shot,
+  step,
+  unique,
+} from './helpers.mjs';
 
 const ORGANIZER = { email: 'organizer@example.com', password: 'organizer-pass-123' };
 const PROMO = 'SPRING20';
@@ -30,12 +43,8 @@ export async function ticketsJourney(browser) {
     await login(organizer, ORGANIZER.email, ORGANIZER.password);
     await organizer.goto('/organizer/events/new');
     await h1HasFocus(organizer, 'New event');
-    await organizer.getByLabel('Title').fill(title);
-    await organizer.getByLabel('Description').fill('Several kinds of tickets, made by the browser tests.');
-    await organizer.getByLabel('Category').fill('music');
-    await organizer.getByLabel('Venue').fill('Tier Hall');
-    await organizer.getByLabel('Capacity').fill('20');
-    await organizer.getByLabel('Price per seat').fill('20.00');
+    const description = 'Several kinds of tickets, made by the browser tests.';
+    await fillEvent(organizer, { title, description, venue: 'Tier Hall', capacity: 20, price: '20.00' });
     await organizer.getByRole('button', { name: 'Create event' }).click();
     await organizer.waitForURL(/\/organizer$/);
     const row = organizer.getByTestId('organizer-row').filter({ hasText: title });

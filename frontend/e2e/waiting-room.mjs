@@ -1,6 +1,19 @@
 // The waiting-room journey: the organizer sets up a sale that opens in a few seconds behind a waiting room; a new
 // customer queues before the opening, gets a place in the draw, is admitted, holds with the pass and pays.
-import { GOOD, TIMEOUT, check, h1HasFocus, login, newPage, pay, register, shot, step, unique } from './helpers.mjs';
+import {
+  GOOD,
+  TIMEOUT,
+  check,
+  fillEvent,
+  h1HasFocus,
+  login,
+  newPage,
+  pay,
+  register,
+  shot,
+  step,
+  unique,
+} from './helpers.mjs';
 
 /** Seconds between creating the event and the opening of its sale: the customer must join before then. */
 const SALE_DELAY_S = Number(process.env.QUEUE_SALE_DELAY_S ?? 25);
@@ -31,12 +44,8 @@ export async function waitingRoomJourney(browser) {
     await login(organizer, 'organizer@example.com', 'organizer-pass-123');
     await organizer.goto('/organizer/events/new');
     await h1HasFocus(organizer, 'New event');
-    await organizer.getByLabel('Title').fill(title);
-    await organizer.getByLabel('Description').fill('A sale behind a waiting room, made by the browser tests.');
-    await organizer.getByLabel('Category').fill('music');
-    await organizer.getByLabel('Venue').fill('Queue Hall');
-    await organizer.getByLabel('Capacity').fill('40');
-    await organizer.getByLabel('Price per seat').fill('20.00');
+    const description = 'A sale behind a waiting room, made by the browser tests.';
+    await fillEvent(organizer, { title, description, venue: 'Queue Hall', capacity: 40, price: '20.00' });
     opensAt = Date.now() + SALE_DELAY_S * 1000;
     await organizer.getByLabel('Sale opens').fill(localInput(new Date(opensAt)));
     await organizer.getByLabel('Seats per buyer').fill(String(PER_BUYER));
