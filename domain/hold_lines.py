@@ -1,7 +1,8 @@
 """What one hold of a batch buys: its lines priced against the event's types, and its promo code, counting what the
 requests before it in the same batch took (domain/holding.py decides a batch's requests in arrival order).
 
-A request of `{event_id, quantity}` asks for that many seats of the event's first type. Every line must fit its type
+A request of `{event_id, quantity}` asks for that many seats of the event's first type (every event has one: it is
+written with the event, and migration 0009 gave one to every event made before). Every line must fit its type
 (quota, sales window, per-order maximum) and, with the lines before it, the event's seats: the first that does not
 refuses the whole hold with its type and what is left (domain/pricing.py `first_misfit`). A code is looked up in any
 case, must be usable for these lines now, and its use counts at once, so two holds of one batch never share its
@@ -53,12 +54,6 @@ class BatchStock:
         """The hold's priced lines and discount, or the error of its first line that does not fit / its code."""
         taken = self.type_seats
         types = [replace(t, taken=t.taken + taken[t.id]) if taken[t.id] else t for t in event.ticket_types]
-        if not types:  # an event without types (none in the database since migration 0009): its own price
-            if code is not None:
-                raise errors.PromoCodeInvalid("This event has no such promo code.", reason="unknown")
-            if quantity > seats_left:
-                raise errors.SoldOut(f"Only {seats_left} seats are left for this event.", seats_available=seats_left)
-            return PricedHold([], event.price_cents * quantity)
         requests = list(wanted) or [LineRequest(types[0].id, quantity)]
         if not wanted and quantity > seats_left:  # today's request keeps today's answer
             raise errors.SoldOut(f"Only {seats_left} seats are left for this event.", seats_available=seats_left)

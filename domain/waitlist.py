@@ -151,23 +151,22 @@ async def offer_seats(uow: UnitOfWork, event_id: str, now: datetime, hold_for: t
             continue  # bought seats meanwhile: this many more would pass the event's limit
         # The first type, in the event's order, on sale with this many seats left: what came back is offered.
         fits = [t for t in kinds if t.on_sale(now) and t.available - taken.get(t.id, 0) >= entry.quantity]
-        if kinds and not fits:
+        if not fits:
             continue
-        lines = [fits[0].line(entry.quantity)] if fits else []
+        line = fits[0].line(entry.quantity)
         hold = Booking(
             id=new_id(),
             event_id=event.id,
             user_id=entry.user_id,
             quantity=entry.quantity,
             status=BookingStatus.PENDING,
-            amount_cents=lines[0].amount_cents if lines else event.price_cents * entry.quantity,
+            amount_cents=line.amount_cents,
             currency=event.currency,
             created_at=now,
             expires_at=now + hold_for,
-            lines=lines,
+            lines=[line],
         )
-        for line in lines:
-            taken[line.ticket_type_id] = taken.get(line.ticket_type_id, 0) + line.quantity
+        taken[line.ticket_type_id] = taken.get(line.ticket_type_id, 0) + line.quantity
         entry.offer(hold, now)
         await uow.bookings.add(hold)
         await uow.waitlist.save(entry)

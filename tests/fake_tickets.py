@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -52,6 +52,16 @@ def promos_of(uow: FakeUnitOfWork, event_id: str, codes: Sequence[str]) -> dict[
     return {r.promo.code: r.promo for r in rows}
 
 
+def move_taken(uow: FakeUnitOfWork, seats_by_type: Mapping[str, int]) -> None:
+    """Add so many seats to each type's `taken` (negative: give them back); asserts what the CHECK refuses."""
+    for type_id, seats in seats_by_type.items():
+        row: TypeRow | None = uow.read("ticket_types", type_id)
+        assert row is not None, f"no ticket type {type_id}"
+        taken = row.ticket_type.taken + seats
+        assert 0 <= taken <= row.ticket_type.quota, f"type {type_id} would have {taken} seats taken"  # the CHECK
+        uow.write("ticket_types", type_id, replace(row, ticket_type=replace(row.ticket_type, taken=taken)))
+
+
 def take_stock(uow: FakeUnitOfWork, event_id: str, holds: Sequence[Booking], now: datetime) -> bool:
     """The holds' seats of each type and uses of each code, all or none (what the hold statement's CTEs do)."""
     types, promos = taken_by(holds)
@@ -65,13 +75,7 @@ def take_stock(uow: FakeUnitOfWork, event_id: str, holds: Sequence[Booking], now
         code = codes[promo_id].promo if promo_id in codes else None
         if code is None or (code.max_uses is not None and code.uses + uses > code.max_uses) or code.expired(now):
             return False
-    for type_id, (seats, _) in types.items():
-        row = rows[type_id]
-        uow.write(
-            "ticket_types",
-            type_id,
-            replace(row, ticket_type=replace(row.ticket_type, taken=row.ticket_type.taken + seats)),
-        )
+    move_taken(uow, {type_id: seats for type_id, (seats, _) in types.items()})
     for promo_id, uses in promos.items():
         row = codes[promo_id]
         uow.write("promo_codes", promo_id, replace(row, promo=replace(row.promo, uses=row.promo.uses + uses)))
@@ -82,14 +86,7 @@ def give_back(uow: FakeUnitOfWork, booking: Booking) -> None:
     """The booking's seats back to its types (the event's first, without lines), its code's use back to the code."""
     kinds = types_of(uow, booking.event_id)
     by_type = booking.seats_by_type() or ({kinds[0].id: booking.quantity} if kinds else {})
-    for type_id, seats in by_type.items():
-        row: TypeRow | None = uow.read("ticket_types", type_id)
-        assert row is not None and row.ticket_type.taken >= seats, "gave back seats a type never took"  # the CHECK
-        uow.write(
-            "ticket_types",
-            type_id,
-            replace(row, ticket_type=replace(row.ticket_type, taken=row.ticket_type.taken - seats)),
-        )
+    move_taken(uow, {type_id: -seats for type_id, seats in by_type.items()})
     if booking.promo_code_id is not None:
         code: PromoRow | None = uow.read("promo_codes", booking.promo_code_id)
         if code is not None and code.promo.uses > 0:

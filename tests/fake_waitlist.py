@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from domain.model import Booking, BookingStatus, Event
 from domain.waitlist import WaitlistEntry, WaitlistStatus
 from tests.fake_repositories import _Repository
-from tests.fake_tickets import TypeRow
+from tests.fake_tickets import move_taken
 
 
 class FakeWaitlistRepository(_Repository):
@@ -96,14 +95,7 @@ class FakeWaitlistRepository(_Repository):
         event.seats_available -= quantity
         assert event.seats_available >= 0, f"took more seats than are free on {event_id}"  # the CHECK constraint
         self._uow.write("events", event_id, event)
-        for type_id, seats in by_type.items():
-            row: TypeRow | None = self._uow.read("ticket_types", type_id)
-            assert row is not None and row.ticket_type.taken + seats <= row.ticket_type.quota  # the CHECK constraint
-            self._uow.write(
-                "ticket_types",
-                type_id,
-                replace(row, ticket_type=replace(row.ticket_type, taken=row.ticket_type.taken + seats)),
-            )
+        move_taken(self._uow, by_type)
 
     def _of(self, event_id: str, user_id: str) -> WaitlistEntry | None:
         return next((e for e in self._uow.rows(self.table) if (e.event_id, e.user_id) == (event_id, user_id)), None)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 
 from adapters.db.base import Repository, after_asc, after_desc, row_values
 from adapters.db.rows import event_from_row
 from adapters.db.tables import catalog_versions, events
 from adapters.db.ticket_tables import promo_codes, ticket_types
-from adapters.db.ticket_types import ORDER, type_rows
+from adapters.db.ticket_types import ORDER, move_taken, type_rows
 from domain.model import Booking, Event, EventStatus
 from domain.pagination import Position
 from domain.ports import EventFilter
@@ -111,17 +111,13 @@ class SqlEventRepository(Repository):
             .where(events.c.id == booking.event_id)
             .values(seats_available=events.c.seats_available + booking.quantity, version=events.c.version + 1)
         )
-        t = ticket_types.c
         by_type = booking.seats_by_type()
         if by_type is None:  # made before ticket types: seats of the event's first type
+            t = ticket_types.c
             first = select(t.id).where(t.event_id == booking.event_id).order_by(*ORDER).limit(1).scalar_subquery()
-            rows: list[dict[str, object]] = [{"seats": booking.quantity}]
-            mine = t.id == first
+            await self._conn.execute(update(ticket_types).where(t.id == first).values(taken=t.taken - booking.quantity))
         else:
-            rows = [{"type_id": type_id, "seats": seats} for type_id, seats in by_type.items()]
-            mine = t.id == bindparam("type_id")
-        give_back = update(ticket_types).where(mine).values(taken=t.taken - bindparam("seats"))
-        await self._conn.execute(give_back, rows)
+            await move_taken(self._conn, {type_id: -seats for type_id, seats in by_type.items()})
         if booking.promo_code_id is not None:
             used = promo_codes.c
             back = update(promo_codes).where(used.id == booking.promo_code_id, used.uses > 0)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from adapters.db.base import Repository
 from adapters.db.tables import events
@@ -33,6 +33,20 @@ def type_rows(event_id: str, types: Sequence[TicketType], created_at: datetime) 
 def ticket_type_from_row(row: Any) -> TicketType:
     values = {n: row[n] for n in _EDITABLE[3:]}
     return TicketType(row["id"], row["name"], row["price_cents"], row["quota"], row["taken"], **values)
+
+
+_MOVE_TAKEN = (
+    update(ticket_types)
+    .where(ticket_types.c.id == bindparam("type_id"))
+    .values(taken=ticket_types.c.taken + bindparam("seats"))
+)
+
+
+async def move_taken(conn: Link, seats_by_type: Mapping[str, int]) -> None:
+    """Add so many seats to each type's `taken` (negative: give them back), in one executemany; the caller holds the
+    event's row lock, and the CHECK refuses a type below 0 or above its quota."""
+    if seats_by_type:
+        await conn.execute(_MOVE_TAKEN, [{"type_id": k, "seats": n} for k, n in seats_by_type.items()])
 
 
 class SqlTicketTypeRepository(Repository):

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 
 from adapters.db.base import Repository, row_values
 from adapters.db.rows import event_from_row
 from adapters.db.tables import bookings, events
-from adapters.db.ticket_tables import ticket_types
+from adapters.db.ticket_types import move_taken
 from adapters.db.waitlist_tables import waitlist_entries
 from domain.model import BookingStatus, Event
 from domain.waitlist import WaitlistEntry, WaitlistStatus
@@ -99,10 +99,7 @@ class SqlWaitlistRepository(Repository):
             .where(events.c.id == event_id)
             .values(seats_available=events.c.seats_available - quantity, version=events.c.version + 1)
         )
-        if by_type:
-            t = ticket_types.c
-            take = update(ticket_types).where(t.id == bindparam("type_id")).values(taken=t.taken + bindparam("seats"))
-            await self._conn.execute(take, [{"type_id": k, "seats": n} for k, n in by_type.items()])
+        await move_taken(self._conn, by_type)
 
     @staticmethod
     def _of(event_id: str, user_id: str) -> Select[Any]:
