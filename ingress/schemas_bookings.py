@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, Strict, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, Strict, StringConstraints
 
 from ingress.schemas import NO_NUL, EventRead, Id, Request
 
@@ -39,25 +39,13 @@ class BookingCreate(Request):
     promo_code: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)] | None = None
     attendees: Annotated[list[AttendeeCreate], Field(max_length=MAX_SEATS)] | None = None
 
-    @field_validator("lines")
-    @classmethod
-    def _seats_given(cls, lines: list[LineCreate] | None, info: ValidationInfo) -> list[LineCreate] | None:
-        quantity = info.data.get("quantity")
-        if lines is None and quantity is None and "quantity" not in info.data:
-            return lines  # quantity itself was refused: that is the error to report
-        if lines is None and quantity is None:
-            raise ValueError("Give quantity or lines.")
-        if lines is not None and quantity is not None and quantity != sum(line.quantity for line in lines):
-            raise ValueError("quantity must be the seats of all lines.")
-        return lines
-
     @property
     def seats(self) -> int:
-        return sum(line.quantity for line in self.lines) if self.lines else self.quantity or 0
-
-
-class AttendeesUpdate(Request):
-    attendees: Annotated[list[AttendeeCreate], Field(min_length=1, max_length=MAX_SEATS)]
+        """The seats asked for: `quantity` as given, else the lines' (the hold refuses a quantity that is not the
+        lines' sum, and one out of range, domain/holding.py)."""
+        if self.quantity is not None:
+            return self.quantity
+        return sum(line.quantity for line in self.lines or ())
 
 
 class PaymentCreate(Request):

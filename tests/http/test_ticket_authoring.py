@@ -189,3 +189,21 @@ def test_a_pending_hold_is_renamed_before_it_is_paid(world: World) -> None:
 
     assert renamed.status_code == 200, renamed.text
     assert (renamed.json()["status"], renamed.json()["attendees"]) == ("pending", [{"name": "Lin", "email": None}])
+
+
+def test_a_hold_needs_its_seats_and_a_quantity_that_is_the_lines_sum(world: World) -> None:
+    client = world.client
+    buyer = world.sign_up("ada@example.com")
+    event = new_event(world, world.sign_up("org@example.com", role=Role.ORGANIZER))
+    line = {"ticket_type_id": event["ticket_types"][0]["id"], "quantity": 2}
+    for i, body in enumerate(({}, {"quantity": 3, "lines": [line]}, {"quantity": None})):
+        answer = client.post(
+            "/api/bookings", json={"event_id": event["id"], **body}, headers={**buyer, "Idempotency-Key": f"k-{i}"}
+        )
+        assert "quantity" in assert_error(answer, 422, "validation_error")["details"]["fields"], (body, answer.text)
+    held = client.post(
+        "/api/bookings", json={"event_id": event["id"], "quantity": 2, "lines": [line]},
+        headers={**buyer, "Idempotency-Key": "ok"},
+    )  # fmt: skip
+    assert held.status_code == 201 and held.json()["quantity"] == 2, held.text
+    assert client.get(f"/api/events/{event['id']}").json()["seats_available"] == event["capacity"] - 2
