@@ -1,6 +1,7 @@
-"""Waiting rooms: /api/events/{id}/queue (join, poll, leave). Joins and leaves go to the Queue deployment; a poll is
-answered here from the queue's store (one Redis round trip, no database read) with `Retry-After`, the pace at
-which the platform wants this client back."""
+"""Waiting rooms: /api/events/{id}/queue (join, poll, leave). Joins and polls are answered here from the queue's
+store (one Redis round trip, no database read; a poll usually by ingress/poll_lane.py before it reaches this
+router) with `Retry-After`, the pace at which the platform wants this client back; leaves go to the Queue
+deployment. The event's room is as known at most a second ago (ingress/room_cache.py)."""
 
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ def room_of(event: Event) -> Room:
     return Room(event.id, event.sale_starts_at, closed=closed)
 
 
-async def _room(services: Services, event_id: str, *, recent: bool = False) -> tuple[QueueApi, Room]:
-    """The queue and the event's room; `recent`: as known at most a second ago (polls: ingress/room_cache.py)."""
+async def queue_room(services: Services, event_id: str, *, recent: bool = False) -> tuple[QueueApi, Room]:
+    """The queue and the event's room; `recent`: as known at most a second ago (joins and polls)."""
     if recent:
         event = await services.rooms.event(event_id, lambda: services.catalog.get_event(event_id))
     else:
@@ -53,8 +54,17 @@ async def _room(services: Services, event_id: str, *, recent: bool = False) -> t
     return services.queue, room_of(event)
 
 
+def entry_headers(entry: QueueEntry) -> dict[str, str]:
+    return {"Retry-After": str(entry.retry_after_s)}
+
+
 def entry_view(entry: QueueEntry, response: Response) -> dict[str, Any]:
-    response.headers["Retry-After"] = str(entry.retry_after_s)
+    response.headers.update(entry_headers(entry))
+    return entry_body(entry)
+
+
+def entry_body(entry: QueueEntry) -> dict[str, Any]:
+    """The answer's body, as QueueEntryRead serializes it (ingress/poll_lane.py writes it without the model)."""
     return {
         "event_id": entry.event_id,
         "status": entry.status.value,
@@ -74,7 +84,7 @@ def entry_view(entry: QueueEntry, response: Response) -> dict[str, Any]:
 )
 async def join(id: ResourceId, services: ServicesDep, principal: CurrentPrincipal, response: Response) -> Any:
     """Join the event's waiting room; joining again answers the same entry (200)."""
-    queue, room = await _room(services, id)
+    queue, room = await queue_room(services, id, recent=True)
     entry, created = await queue.join(principal, room)
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -84,13 +94,13 @@ async def join(id: ResourceId, services: ServicesDep, principal: CurrentPrincipa
 @router.get("", response_model=QueueEntryRead, responses=error_responses(*ANSWERS))
 async def poll(id: ResourceId, services: ServicesDep, principal: CurrentPrincipal, response: Response) -> Any:
     """Where the caller stands; `Retry-After` says when to ask again."""
-    queue, room = await _room(services, id, recent=True)
+    queue, room = await queue_room(services, id, recent=True)
     return entry_view(await queue.status(principal, room), response)
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(*ANSWERS))
 async def leave(id: ResourceId, services: ServicesDep, principal: CurrentPrincipal) -> Response:
     """Leave the waiting room (an admitted buyer's pass stays valid until it runs out)."""
-    queue, _ = await _room(services, id)
+    queue, _ = await queue_room(services, id)
     await queue.leave(principal, id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

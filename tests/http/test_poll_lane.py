@@ -1,0 +1,137 @@
+"""The queue poll's lane (ingress/poll_lane.py) answers polls by itself, and exactly as the FastAPI route does:
+each case is asked of the lane alone (an app behind it that fails if reached) and of the route (the lane told to
+match nothing), and the two answers must be the same, status, headers and body."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
+
+from ingress import poll_lane
+from ingress.poll_lane import PollLane
+from tests.fakes import FakeClock
+from tests.http.conftest import Headers, event_body
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+async def _unreachable(scope: Scope, receive: Receive, send: Send) -> None:
+    raise AssertionError("the lane passed a poll on")
+
+
+def _from_lane(client: TestClient, app: FastAPI, path: str, headers: Headers) -> Answer:
+    messages: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "app": app,
+    }
+    assert client.portal is not None
+    client.portal.call(PollLane(_unreachable), scope, receive, send)
+    start, body = messages[0], b"".join(m.get("body", b"") for m in messages[1:])
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
+
+
+def _from_route(client: TestClient, path: str, headers: Headers, monkeypatch: pytest.MonkeyPatch) -> Answer:
+    with monkeypatch.context() as patch:
+        patch.setattr(poll_lane, "POLL_PATH", re.compile(r"(?!)"))  # the lane takes nothing: FastAPI answers
+        answer = client.get(path, headers=headers)
+    security = ("x-content-type-options", "referrer-policy", "x-frame-options")  # the outer middlewares' own
+    kept = {k: v for k, v in answer.headers.items() if k not in security}
+    return answer.status_code, kept, answer.content
+
+
+@pytest.fixture
+def compare(client: TestClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Answer]:
+    def compare(path: str, headers: Headers) -> Answer:
+        lane, route = _from_lane(client, app, path, headers), _from_route(client, path, headers, monkeypatch)
+        assert lane == route
+        return lane
+
+    return compare
+
+
+def _room(client: TestClient, organizer: Headers, clock: FakeClock, **extra: Any) -> str:
+    body = event_body(waiting_room=True, sale_starts_at=(clock.now() + timedelta(hours=1)).isoformat(), **extra)
+    created = client.post("/api/events", json=body, headers=organizer)
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def test_a_poll_before_the_opening_and_once_admitted_is_the_routes_answer(
+    client: TestClient, organizer: Headers, customer: Headers, clock: FakeClock, compare: Callable[..., Answer]
+) -> None:
+    event_id = _room(client, organizer, clock)
+    assert client.post(f"/api/events/{event_id}/queue", headers=customer).status_code == 201
+    status, headers, body = compare(f"/api/events/{event_id}/queue", customer)
+    assert status == 200 and int(headers["retry-after"]) >= 1 and b'"status":"waiting"' in body
+
+    clock.advance(hours=1, seconds=1)
+    deadline = time.monotonic() + 10  # the admission loop runs every 50 ms
+    while b'"status":"admitted"' not in body and time.monotonic() < deadline:
+        time.sleep(0.05)
+        status, headers, body = compare(f"/api/events/{event_id}/queue", customer | {"X-Request-ID": "r-1"})
+    assert status == 200 and b'"pass":"' in body and b'"position":1' in body
+
+
+def test_errors_are_the_routes_errors(
+    client: TestClient,
+    organizer: Headers,
+    customer: Headers,
+    other_customer: Headers,
+    clock: FakeClock,
+    compare: Callable[..., Answer],
+) -> None:
+    event_id = _room(client, organizer, clock)
+    plain = client.post("/api/events", json=event_body(), headers=organizer).json()["id"]
+    assert compare(f"/api/events/{event_id}/queue", other_customer)[0] == 404  # not in this queue
+    assert compare("/api/events/no-such-event/queue", customer)[0] == 404
+    assert compare(f"/api/events/{plain}/queue", customer)[0] == 409  # waiting_room_off
+    assert compare(f"/api/events/{event_id}/queue", {"Authorization": "Bearer forged.token.here"})[0] == 401
+    assert compare(f"/api/events/{event_id}/queue", {"Authorization": customer["Authorization"].lower()})[0] == 401
+    assert client.post("/api/auth/logout", headers=customer).status_code == 204
+    status, headers, _ = compare(f"/api/events/{event_id}/queue", customer)  # a logged-out session
+    assert status == 401 and headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status", "code"),
+    [
+        ("/api/events/{id}/queue", {}, 401, "unauthenticated"),  # no token
+        ("/api/events/{id}/queue", {"Authorization": "Basic YTpi"}, 401, "unauthenticated"),
+        ("/api/events/{id}/queue", {"Authorization": "Bearer"}, 401, "unauthenticated"),  # no credentials
+        ("/api/events/bad%20id!/queue", None, 422, "validation_error"),  # an id the route's pattern refuses
+    ],
+)
+def test_what_the_lane_does_not_take_fastapi_answers_in_the_contracts_body(
+    client: TestClient,
+    organizer: Headers,
+    customer: Headers,
+    clock: FakeClock,
+    path: str,
+    headers: Headers | None,
+    status: int,
+    code: str,
+) -> None:
+    event_id = _room(client, organizer, clock)
+    answer = client.get(path.format(id=event_id), headers=customer if headers is None else headers)
+    assert answer.status_code == status
+    assert answer.json()["error"]["code"] == code
