@@ -1,10 +1,10 @@
 """The Queue deployment: the waiting room of high-demand on-sales (domain/waiting_room.py), scaled on its own.
 
-It takes joins and leaves, hears the booking path's latency from the ingress (`report`), and runs the admission
-loop: every `queue_tick_s` each replica admits the next buyers of every open room, in queue order, up to the bound
-the admission policy keeps. The store (Redis, or the database without it) makes each tick atomic, so any number of
-replicas may tick at once and still admit in one order. Polls do not come here: the ingress answers them from
-the same store (one Redis round trip), which spares 10,000 waiting clients a handle hop each.
+It takes leaves, hears the booking path's latency from the ingress (`report`), and runs the admission loop: every
+`queue_tick_s` each replica admits the next buyers of every open room, in queue order, up to the bound the
+admission policy keeps. The store (Redis, or the database without it) makes each tick atomic, so any number of
+replicas may tick at once and still admit in one order. Joins and polls do not come here: the ingress files and
+reads them in the same store (one Redis round trip each; deployments/queue_client.py says why).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from deployments import queue_metrics
 from deployments.base import ServiceDeployment
 from deployments.calls import returns_domain_errors
 from domain.accounts import Principal
-from domain.waiting_room import LatencySignal, QueueEntry, Room
+from domain.waiting_room import LatencySignal
 
 
 class QueueDeployment(ServiceDeployment):
@@ -27,13 +27,6 @@ class QueueDeployment(ServiceDeployment):
         self._loop = asyncio.get_running_loop().create_task(
             admit_forever(self.service, infra.settings.queue_tick_s, queue_metrics.admitted)
         )
-
-    @returns_domain_errors
-    async def join(self, principal: Principal, room: Room) -> tuple[QueueEntry, bool]:
-        entry, created = await self.service.join(principal.user_id, room)
-        if created:
-            queue_metrics.joined()
-        return entry, created
 
     @returns_domain_errors
     async def leave(self, principal: Principal, event_id: str) -> None:

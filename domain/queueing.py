@@ -1,4 +1,5 @@
-"""What the Queue deployment runs: joins and leaves, and the admission ticks of every waiting-room event on sale.
+"""What the Queue deployment runs: leaves, and the admission ticks of every waiting-room event on sale (joins and
+polls, filed and read in the same store, are answered by the ingress: deployments/queue_client.py).
 
 The waiting room itself (order, draw, passes, the admission bound) is domain/waiting_room.py over a store that
 several replicas share; this is the loop around it. The ingress reports the booking path's latency here every

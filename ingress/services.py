@@ -106,7 +106,7 @@ class AttendeesApi(Protocol):
 
 
 class QueueApi(Protocol):
-    """The waiting rooms: joins and leaves go to the Queue deployment, polls are read from its store here."""
+    """The waiting rooms: joins and polls are filed and read in the queue's store here; leaves go to the Queue."""
 
     async def join(self, principal: Principal, room: Room) -> tuple[QueueEntry, bool]: ...
     async def status(self, principal: Principal, room: Room) -> QueueEntry: ...
