@@ -105,7 +105,7 @@ cluster-local-stop: $(STAMP)  ## stop the nodes of `make cluster-local` (only th
 	$(BIN)/python cluster/local_cluster.py down
 
 # Observability and load (loadtests/RESULTS.md): Prometheus over Ray's metrics, Locust, the on-sale benchmark.
-.PHONY: monitor prometheus-deps haproxy-deps loadtest bench-onsale bench-catalog bench-queue
+.PHONY: monitor prometheus-deps haproxy-deps wrk-deps loadtest bench-onsale bench-catalog bench-queue
 LOAD_URL ?= http://localhost:8000
 SEATS ?= 2000
 BUYERS ?= 500
@@ -116,6 +116,9 @@ haproxy-deps:  ## Debian's haproxy (`make run` puts it in front of Serve): insta
 
 prometheus-deps:  ## Debian's prometheus (the observability tests start one): install it with apt when missing
 	@command -v prometheus >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus)
+
+wrk-deps:  ## Debian's wrk (bench-queue's poll capacity phase): install it with apt when missing
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk)
 
 monitor:  ## Prometheus on :9091 scraping the running `make run` (Ray's service discovery); prints the URLs
 	cluster/prometheus/monitor.sh
@@ -133,7 +136,7 @@ bench-onsale: $(STAMP)  ## SEATS seats, BUYERS buyers at once: `make run` (or ru
 
 QUEUE_BUYERS ?= 5000
 QUEUE_SEATS ?= 1000
-bench-queue: $(STAMP)  ## QUEUE_BUYERS buyers join a waiting room in the 10 s before QUEUE_SEATS seats go on sale (`make run-stack` or run on PostgreSQL)
+bench-queue: $(STAMP) wrk-deps  ## QUEUE_BUYERS buyers join a waiting room in the 10 s before QUEUE_SEATS seats go on sale (`make run-stack` or run on PostgreSQL)
 	$(BIN)/python -m loadtests.bench_queue --url $(LOAD_URL) --buyers $(QUEUE_BUYERS) --seats $(QUEUE_SEATS) \
 		$(if $(EVENTBOOK_DATABASE_URL),--database-url $(EVENTBOOK_DATABASE_URL)) $(if $(EVENTBOOK_REDIS_URL),--redis-url $(EVENTBOOK_REDIS_URL))
 

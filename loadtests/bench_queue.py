@@ -6,7 +6,9 @@ buyers are made directly in its database (loadtests/queue_accounts.py), the orga
 admitted buyers' hold and pay p50/p99, poll p99 and polls/s, time to sell out, seats sold (by the buyers and by
 the platform: both must equal capacity), admissions out of queue order (must be 0) and the rank correlation of
 join time and queue order among the early joiners (near 0: the draw is fair), both from the queue's own records
-(loadtests/queue_audit.py). Exit status 1 when a check fails.
+(loadtests/queue_audit.py). Between the joins and the opening, wrk polls as the waiting buyers for --poll-seconds
+(loadtests/poll_capacity.py): the polls per second the platform answers with 5,000 waiting, and their p50/p99.
+Exit status 1 when a check fails.
 
     python -m loadtests.bench_queue --buyers 5000 --seats 1000
 """
@@ -27,7 +29,8 @@ from typing import Any
 from loadtests.httpload import percentiles, request, session
 from loadtests.inprocess import RESULTS
 from loadtests.onsale_buyers import create_event, organizer
-from loadtests.queue_accounts import make_buyers
+from loadtests.poll_capacity import measure
+from loadtests.queue_accounts import Buyer, make_buyers
 from loadtests.queue_audit import audit, snapshot_before
 from loadtests.queue_buyers import QueueRecorder, queue_buyer
 
@@ -41,7 +44,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     async with session(args.url, connections=args.connections, timeout_s=120) as client:
         org = await organizer(client, args.organizer, "organizer-pass-123")
         event_id = await create_event(client, org, args.seats)
-        opens = datetime.now(UTC) + timedelta(seconds=args.join_window + 3)
+        opens = datetime.now(UTC) + timedelta(seconds=args.join_window + args.poll_seconds + 5)
         changes = {"waiting_room": True, "max_per_buyer": MAX_PER_BUYER, "sale_starts_at": opens.isoformat()}
         r = await request(client, "PATCH", f"/api/events/{event_id}", json=changes, headers=org)
         assert r.status == 200, r.body
@@ -58,6 +61,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
         snapshot = asyncio.create_task(snapshot_before(args, event_id, opens))
+        capacity = asyncio.create_task(poll_capacity(args, event_id, buyers, window_start + args.join_window + 1))
         bought = await asyncio.gather(*tasks)
         keys = await snapshot
         event = await request(client, "GET", f"/api/events/{event_id}")
@@ -78,8 +82,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "polls_per_s": round(rec.polls / poll_span, 1),
         "retry_after_s": dict(sorted(rec.retry_after.items())),
         "statuses": dict(sorted(rec.statuses.items())),
+        "poll_capacity": await capacity,
         **order,
     }
+
+
+async def poll_capacity(args: argparse.Namespace, event_id: str, buyers: list[Buyer], at: float) -> dict[str, Any]:
+    """wrk's polls, from `at` (every buyer has joined) for --poll-seconds, well before the opening."""
+    if args.poll_seconds <= 0:
+        return {}
+    await asyncio.sleep(max(0.0, at - time.time()))
+    tokens = [auth["Authorization"].removeprefix("Bearer ") for _, auth in buyers]
+    print(f"wrk polls the queue for {args.poll_seconds} s over {args.poll_connections} connections", flush=True)
+    found = await asyncio.to_thread(
+        measure, args.url, event_id, tokens, seconds=args.poll_seconds, connections=args.poll_connections
+    )
+    print(f"poll capacity: {found}", flush=True)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seats", type=int, default=1000)
     parser.add_argument("--join-window", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--poll-seconds", type=int, default=20, help="wrk's poll phase before the opening (0: none)")
+    parser.add_argument("--poll-connections", type=int, default=64)
     parser.add_argument("--organizer", default="organizer@example.com")
     parser.add_argument("--json", type=Path, default=RESULTS / "queue.json")
     args = parser.parse_args(argv)

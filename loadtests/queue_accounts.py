@@ -16,9 +16,10 @@ from adapters.settings import PLACEHOLDER_SECRET
 from domain.accounts import Role, User
 
 TOKEN_TTL = timedelta(hours=1)  # longer than any run
+Buyer = tuple[str, dict[str, str]]  # user id, Authorization header
 
 
-def make_buyers(database_url: str, count: int) -> list[tuple[str, dict[str, str]]]:
+def make_buyers(database_url: str, count: int) -> list[Buyer]:
     """`count` customer accounts with an active session each: (user id, Authorization header)."""
     secret = os.environ.get("EVENTBOOK_SECRET_KEY", PLACEHOLDER_SECRET)
     tokens = JwtTokens(secret, access_ttl=TOKEN_TTL)
