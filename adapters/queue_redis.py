@@ -10,7 +10,8 @@ Per event (one hash tag, so a cluster keeps an event's keys on one shard):
 
 Whether an entry joined before the opening, whether a pass ran out and when someone was admitted are all decided on
 the server's clock (TIME, inside the script): replicas with skewed clocks still agree. Order keys are integers below
-2**53, which scores (doubles) hold exactly. A status read is one script call, so one round trip.
+2**53, which scores (doubles) hold exactly. Status reads are one script call for any number of users (the polls
+that arrived together), so one round trip.
 """
 
 from __future__ import annotations
@@ -75,7 +76,14 @@ return {{created, read(ARGV[1], now)}}
 """
 )
 
-_READ = _COMMON + "return read(ARGV[1], clock(ARGV[2]))"
+_READ_MANY = (
+    _COMMON
+    + """
+local now, out = clock(ARGV[1]), {}
+for i = 2, #ARGV do out[#out + 1] = read(ARGV[i], now) end
+return out
+"""
+)
 
 _LEAVE = (
     _COMMON
@@ -148,7 +156,7 @@ class RedisQueueStore:
         self._prefix = prefix
         self._server_time = server_time
         self._join = client.register_script(_JOIN)
-        self._read = client.register_script(_READ)
+        self._read_many = client.register_script(_READ_MANY)
         self._leave = client.register_script(_LEAVE)
         self._expire = client.register_script(_EXPIRE)
         self._admit = client.register_script(_ADMIT)
@@ -170,8 +178,9 @@ class RedisQueueStore:
         assert entry is not None
         return entry, bool(created)
 
-    async def read(self, event_id: str, user_id: str, *, now: datetime) -> StoredEntry | None:
-        return _entry(user_id, await _call(self._read(keys=self._keys(event_id), args=[user_id, self._now(now)])))
+    async def read_many(self, event_id: str, user_ids: list[str], *, now: datetime) -> list[StoredEntry | None]:
+        replies = await _call(self._read_many(keys=self._keys(event_id), args=[self._now(now), *user_ids]))
+        return [_entry(user_id, reply) for user_id, reply in zip(user_ids, replies, strict=True)]
 
     async def leave(self, event_id: str, user_id: str) -> None:
         await _call(self._leave(keys=self._keys(event_id), args=[user_id]))

@@ -83,7 +83,9 @@ class QueueStore(Protocol):
         `opens_at`, else after everyone. `initial_bound` is the bound of a room that did not exist yet."""
         ...
 
-    async def read(self, event_id: str, user_id: str, *, now: datetime) -> StoredEntry | None: ...
+    async def read_many(self, event_id: str, user_ids: list[str], *, now: datetime) -> list[StoredEntry | None]:
+        """The entries of these users (None: not in this queue), all read at one instant, in one round trip."""
+        ...
 
     async def leave(self, event_id: str, user_id: str) -> None:
         """Drop the entry, whatever its status: an admitted buyer's place under the bound is free at once."""

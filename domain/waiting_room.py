@@ -10,6 +10,9 @@ the bound at most once per `adjust_every`, and admit the next entries in strict 
 bound hold unexpired passes. An admitted buyer gets a signed pass (`queue_pass`) good for `pass_ttl`; leaving
 the queue gives the place under the bound back at once.
 
+Status reads that arrive together (polls, thousands a second at most) go to the store together: one round trip for
+a batch of an event's polls (domain/batching.py), not one each.
+
 `retry_after_s` spreads the polling: the further back and the longer the queue, the longer the wait, with a
 per-user offset so that buyers who joined together do not poll together.
 """
@@ -25,6 +28,7 @@ from datetime import datetime, timedelta
 
 from domain import errors
 from domain.admission import AdmissionPolicy, LatencySignal
+from domain.batching import Coalescer
 from domain.ports import Clock
 from domain.queue_pass import PassSigner
 from domain.queue_store import DRAW_SPACE, QueueStatus, QueueStore, StoredEntry
@@ -41,6 +45,7 @@ __all__ = [
     "WaitingRoom",
 ]
 
+READ_BATCH = 256  # polls read from the store in one round trip at most
 MAX_RETRY_S = 30  # before the opening: nothing moves until then
 # Far back in a long line: minutes from admission, so a minute between polls loses nothing. The cap is what most
 # of a long queue sits at, so it sets most of the total poll rate.
@@ -111,6 +116,9 @@ class WaitingRoom:
         self._clock = clock
         self._policy = policy
         self._pass_ttl = pass_ttl
+        self._reads: Coalescer[tuple[str, str], StoredEntry | None] = Coalescer(
+            self._read_many, max_size=READ_BATCH, at_once=2
+        )
 
     async def join(self, user_id: str, room: Room) -> tuple[QueueEntry, bool]:
         """The user's entry, and whether it was created now (joining again returns the same entry)."""
@@ -125,13 +133,25 @@ class WaitingRoom:
         return self._entry(stored, room), created
 
     async def status(self, user_id: str, room: Room) -> QueueEntry:
-        stored = await self._store.read(room.event_id, user_id, now=self._clock.now())
+        stored = await self._reads((room.event_id, user_id))
         if stored is None:
             raise errors.NotFound("You are not in this event's queue.")
         return self._entry(stored, room)
 
     async def leave(self, user_id: str, event_id: str) -> None:
         await self._store.leave(event_id, user_id)
+
+    async def _read_many(self, keys: list[tuple[str, str]]) -> list[StoredEntry | None]:
+        """One read per event among the batch's polls (almost always one event: the on-sale everyone waits for)."""
+        now = self._clock.now()
+        by_event: dict[str, list[str]] = {}
+        for event_id, user_id in keys:
+            by_event.setdefault(event_id, []).append(user_id)
+        found: dict[tuple[str, str], StoredEntry | None] = {}
+        for event_id, user_ids in by_event.items():
+            entries = await self._store.read_many(event_id, user_ids, now=now)
+            found.update(zip(((event_id, u) for u in user_ids), entries, strict=True))
+        return [found[key] for key in keys]
 
     async def admit(self, room: Room, signal: LatencySignal) -> Admission:
         """One admission tick: safe to run from several replicas at once."""

@@ -30,6 +30,12 @@ class QueueRecorder:
     last_poll_at: float = 0.0
     last_paid_at: float = 0.0
     retry_after: Counter[int] = field(default_factory=Counter)
+    # (step, perf_counter at the answer, seconds taken): the latencies over time, for the timeline of the sale
+    samples: list[tuple[str, float, float]] = field(default_factory=list)
+
+    def took(self, step: str, at: float, seconds: float) -> None:
+        self.latencies[step].append(seconds)
+        self.samples.append((step, at, seconds))
 
 
 def retry_after(answer_headers: dict[str, str]) -> float:
@@ -74,7 +80,7 @@ async def queue_buyer(
         rec.polls += 1
         rec.first_poll_at = rec.first_poll_at or now
         rec.last_poll_at = now
-        rec.latencies["poll"].append(took)
+        rec.took("poll", now, took)
         wait = retry_after(headers)
         rec.retry_after[int(wait)] += 1
         if answer.status >= 400:  # as the web app does: the platform's pace, jittered, so errors don't synchronise
@@ -82,6 +88,8 @@ async def queue_buyer(
         ok = answer.status < 400 and isinstance(answer.body, dict)
         status = answer.body.get("status") if ok else answer.label()
         rec.statuses[f"poll {status}"] += 1
+        if answer.status >= 500 and isinstance(answer.body, dict):  # which dependency: the message names it
+            rec.statuses[f"poll {answer.status}: {answer.body.get('error', {}).get('message', '')}"] += 1
         if status == "admitted":
             until = datetime.fromisoformat(str(answer.body["admitted_until"]).replace("Z", "+00:00"))
             rec.admitted_until[user_id] = until.timestamp()
@@ -110,7 +118,7 @@ async def buy(
             headers={**auth, "Idempotency-Key": uuid.uuid4().hex, "Queue-Pass": queue_pass},
         )
         held_at = time.perf_counter()
-        rec.latencies["hold"].append(held_at - began)
+        rec.took("hold", held_at, held_at - began)
         rec.statuses[f"hold {hold.label()}"] += 1
         if hold.code == "sold_out":
             left = int(hold.body["error"].get("details", {}).get("seats_available", 0))
@@ -127,7 +135,7 @@ async def buy(
             headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
         )
         done = time.perf_counter()
-        rec.latencies["pay"].append(done - held_at)
+        rec.took("pay", done, done - held_at)
         rec.statuses[f"pay {pay.label()}"] += 1
         if pay.status == 200 and pay.body["status"] == "confirmed":
             rec.last_paid_at = done

@@ -45,6 +45,7 @@ class FakeQueueStore:
     def __init__(self) -> None:
         self.rooms: dict[str, _Room] = {}
         self.admissions: list[str] = []  # every admission, in the order made (across events)
+        self.read_batches: list[int] = []  # the number of users of each read_many, in order
 
     def _room(self, event_id: str, now: datetime, initial_bound: int) -> _Room:
         return self.rooms.setdefault(event_id, _Room(bound=initial_bound, bound_at=now))
@@ -61,11 +62,15 @@ class FakeQueueStore:
                 room.seq += 1
                 key = LATE_BASE + room.seq
             room.entries[user_id] = _Entry(user_id, (key, user_id), now)
-        entry = await self.read(event_id, user_id, now=now)
+        entry = self._read(event_id, user_id, now)
         assert entry is not None
         return entry, created
 
-    async def read(self, event_id: str, user_id: str, *, now: datetime) -> StoredEntry | None:
+    async def read_many(self, event_id: str, user_ids: list[str], *, now: datetime) -> list[StoredEntry | None]:
+        self.read_batches.append(len(user_ids))
+        return [self._read(event_id, user_id, now) for user_id in user_ids]
+
+    def _read(self, event_id: str, user_id: str, now: datetime) -> StoredEntry | None:
         room = self.rooms.get(event_id)
         entry = room.entries.get(user_id) if room else None
         if room is None or entry is None:

@@ -80,9 +80,9 @@ class DatabaseQueueStore:
         room = {"event_id": event_id, "bound": initial_bound, "bound_at": _floor(now), "next_seq": 0, "rate": 0.0}
         await conn.execute(self._insert(qr).values(room).on_conflict_do_nothing())
 
-    async def read(self, event_id: str, user_id: str, *, now: datetime) -> StoredEntry | None:
-        async with self._reader.connect() as conn, conn.begin():
-            return await _read(conn, event_id, user_id, now)
+    async def read_many(self, event_id: str, user_ids: list[str], *, now: datetime) -> list[StoredEntry | None]:
+        async with self._reader.connect() as conn, conn.begin():  # one connection for all of them
+            return [await _read(conn, event_id, user_id, now) for user_id in user_ids]
 
     async def leave(self, event_id: str, user_id: str) -> None:
         async with self._engine.begin() as conn:

@@ -121,6 +121,19 @@ async def test_concurrent_joins_get_distinct_places_that_both_replicas_agree_on(
     assert not created and again.position == seen_by_one[0]
 
 
+async def test_polls_read_together_answer_what_each_read_alone_does(backend: Backend) -> None:
+    one, _ = backend.rooms(bound=10)
+    _, opened = before_and_after_opening(new_event())
+    users = [f"user-{i:03}" for i in range(300)]
+    for user in users:
+        await one.join(user, opened)
+    stored = await backend.stores[1].read_many(opened.event_id, [*users, "stranger"], now=backend.clock.now())
+    assert stored[-1] is None
+    assert [e.rank for e in stored[:-1] if e is not None] == list(range(1, 301))
+    alone = [(await backend.stores[1].read_many(opened.event_id, [u], now=backend.clock.now()))[0] for u in users]
+    assert [(e.rank, e.ahead, e.status) for e in stored[:-1] if e] == [(e.rank, e.ahead, e.status) for e in alone if e]
+
+
 async def test_replicas_ticking_at_once_admit_in_queue_order_under_the_bound(backend: Backend) -> None:
     one, two = backend.rooms(bound=7)
     early, opened = before_and_after_opening(new_event())

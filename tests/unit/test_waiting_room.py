@@ -131,6 +131,22 @@ async def test_status_of_someone_who_never_joined_or_left_is_not_found(store: Fa
     await room.leave("ada", "e1")  # leaving twice is fine
 
 
+async def test_polls_that_arrive_together_are_read_from_the_store_together(
+    store: FakeQueueStore, clock: FakeClock
+) -> None:
+    room = make(store, clock)
+    users = [f"u{i:03}" for i in range(100)]
+    for user in users:
+        await room.join(user, OPEN)
+    one_by_one = await positions(room, users, OPEN)
+    store.read_batches.clear()
+
+    together = await asyncio.gather(*(room.status(u, OPEN) for u in [*users, "stranger"]), return_exceptions=True)
+    assert [e.position for e in together[:-1] if not isinstance(e, BaseException)] == one_by_one
+    assert isinstance(together[-1], errors.NotFound)  # a poll of someone not in the queue fails alone
+    assert sum(store.read_batches) == 101 and len(store.read_batches) <= 3  # two start at once, the rest wait
+
+
 async def test_nobody_is_admitted_before_the_sale_opens_or_once_the_room_closes(
     store: FakeQueueStore, clock: FakeClock
 ) -> None:
