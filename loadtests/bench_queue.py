@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from loadtests.cpu_steal import Steal
 from loadtests.httpload import percentiles, request, session
 from loadtests.inprocess import RESULTS
 from loadtests.onsale_buyers import create_event, organizer
@@ -61,8 +62,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
         snapshot = asyncio.create_task(snapshot_before(args, event_id, opens))
+        whole_run = Steal().start()
         capacity = asyncio.create_task(poll_capacity(args, event_id, buyers, window_start + args.join_window + 1))
         bought = await asyncio.gather(*tasks)
+        stolen = whole_run.percent()
         keys = await snapshot
         event = await request(client, "GET", f"/api/events/{event_id}")
         sales = await request(client, "GET", "/api/organizer/events?limit=20", headers=org)
@@ -85,6 +88,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "retry_after_s": dict(sorted(rec.retry_after.items())),
         "statuses": dict(sorted(rec.statuses.items())),
         "poll_capacity": await capacity,
+        "cpu_steal_pct": stolen,  # of both cores, from the joins to the last buyer's answer
         "timeline": timeline(rec, opened_perf),
         **order,
     }
@@ -110,9 +114,11 @@ async def poll_capacity(args: argparse.Namespace, event_id: str, buyers: list[Bu
     await asyncio.sleep(max(0.0, at - time.time()))
     tokens = [auth["Authorization"].removeprefix("Bearer ") for _, auth in buyers]
     print(f"wrk polls the queue for {args.poll_seconds} s over {args.poll_connections} connections", flush=True)
+    steal = Steal().start()
     found = await asyncio.to_thread(
         measure, args.url, event_id, tokens, seconds=args.poll_seconds, connections=args.poll_connections
     )
+    found["cpu_steal_pct"] = steal.percent()
     print(f"poll capacity: {found}", flush=True)
     return found
 
