@@ -30,6 +30,13 @@ from adapters.db.uow import Touched
 log = logging.getLogger(__name__)
 
 OUTAGE_PAUSE_S = 5.0  # after a failure, leave Redis alone this long instead of paying its timeout per request
+# Seconds, not tenths: the timeout runs on this replica's event loop, and under load what is late is the loop, not
+# Redis. At 0.3 s a busy moment of a sale read as an outage, and for the next OUTAGE_PAUSE_S every session check
+# went to the database instead, which is far slower: the Api filled up (256 requests in flight, the rest refused)
+# and queue polls fell to 1 a second (bench-queue, 2026-12-03). A Redis that is away refuses connections at once;
+# only a hung one makes a request wait this long.
+TIMEOUT_S = 2.0
+CONNECT_TIMEOUT_S = 1.0
 EPOCH = "eventbook:epoch"
 T = TypeVar("T")
 
@@ -39,7 +46,9 @@ class Redis:
 
     def __init__(self, url: str | None) -> None:
         self.client = (
-            aioredis.from_url(url, socket_connect_timeout=0.3, socket_timeout=0.3, health_check_interval=10)
+            aioredis.from_url(
+                url, socket_connect_timeout=CONNECT_TIMEOUT_S, socket_timeout=TIMEOUT_S, health_check_interval=10
+            )
             if url
             else None
         )

@@ -38,11 +38,16 @@ class QueueRecorder:
         self.samples.append((step, at, seconds))
 
 
-def retry_after(answer_headers: dict[str, str]) -> float:
+DEFAULT_POLL_S, MAX_BACKOFF_S = 5.0, 60.0  # as the web app (frontend/src/queue/state.ts)
+
+
+def retry_after(answer_headers: dict[str, str], failures: int = 0) -> float:
+    """The platform's `Retry-After`; without one (a proxy's own error, a reset connection) 5 s, doubling after
+    each failure in a row up to a minute, as the web app waits."""
     try:
-        return max(0.2, float(answer_headers.get("Retry-After", "1")))
-    except ValueError:
-        return 1.0
+        return max(1.0, float(answer_headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return min(MAX_BACKOFF_S, DEFAULT_POLL_S * 2**failures)
 
 
 async def timed(client: aiohttp.ClientSession, method: str, url: str, **kwargs: object) -> tuple[Answer, dict, float]:
@@ -72,19 +77,25 @@ async def queue_buyer(
     if joined.status not in (200, 201):
         return 0
     rec.joined_at[user_id] = time.time()
-    wait = 1.0
+    wait, failures = 1.0, 0
     while True:
         await asyncio.sleep(wait)
-        answer, headers, took = await timed(client, "GET", f"/api/events/{event_id}/queue", headers=auth)
+        try:
+            answer, headers, took = await timed(client, "GET", f"/api/events/{event_id}/queue", headers=auth)
+        except (aiohttp.ClientError, TimeoutError) as error:  # a reset or a timeout: back off, as the web app does
+            rec.statuses[f"poll {type(error).__name__}"] += 1
+            failures += 1
+            wait = retry_after({}, failures) * random.uniform(1.0, 1.1)
+            continue
         now = time.perf_counter()
         rec.polls += 1
         rec.first_poll_at = rec.first_poll_at or now
         rec.last_poll_at = now
         rec.took("poll", now, took)
-        wait = retry_after(headers)
+        failures = failures + 1 if answer.status >= 400 else 0
+        wait = retry_after(headers, failures)
         rec.retry_after[int(wait)] += 1
-        if answer.status >= 400:  # as the web app does: the platform's pace, jittered, so errors don't synchronise
-            wait *= random.uniform(0.5, 1.5)
+        wait *= random.uniform(1.0, 1.1)  # as the web app: up to 10 % later, so a crowd does not poll in lockstep
         ok = answer.status < 400 and isinstance(answer.body, dict)
         status = answer.body.get("status") if ok else answer.label()
         rec.statuses[f"poll {status}"] += 1
