@@ -32,7 +32,7 @@ def poll_route(app: Any) -> BaseRoute | None:
     """FastAPI's route for polls: the lane marks its answers with it, so per-route metrics name them alike."""
     for route in app.routes:
         if getattr(route, "endpoint", None) is routes_queue.poll:
-            return route  # type: ignore[no-any-return]
+            return route
     return None
 
 
