@@ -68,6 +68,13 @@ async def early_joiners(room: WaitingRoom, clock: FakeClock, n: int) -> list[str
     return users
 
 
+async def joined(room: WaitingRoom, n: int, target: Room) -> list[str]:
+    users = [f"user-{i:03}" for i in range(n)]
+    for user in users:
+        await room.join(user, target)
+    return users
+
+
 async def positions(room: WaitingRoom, users: list[str], target: Room = ROOM) -> list[int]:
     out = []
     for user in users:
@@ -135,9 +142,7 @@ async def test_polls_that_arrive_together_are_read_from_the_store_together(
     store: FakeQueueStore, clock: FakeClock
 ) -> None:
     room = make(store, clock)
-    users = [f"u{i:03}" for i in range(100)]
-    for user in users:
-        await room.join(user, OPEN)
+    users = await joined(room, 100, OPEN)
     one_by_one = await positions(room, users, OPEN)
     store.read_batches.clear()
 
@@ -313,9 +318,7 @@ async def test_the_first_polls_after_the_opening_are_spread_over_the_opening_spr
     store: FakeQueueStore, clock: FakeClock
 ) -> None:
     room = make(store, clock)
-    users = [f"user-{i}" for i in range(400)]
-    for user in users:
-        await room.join(user, ROOM)
+    users = await joined(room, 400, ROOM)
     clock.advance(OPENS - clock.now() - timedelta(seconds=2))
     comebacks = [(await room.status(user, ROOM)).retry_after_s for user in users]
     assert min(comebacks) >= 2 and max(comebacks) <= 2 + OPENING_SPREAD_S
