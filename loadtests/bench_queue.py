@@ -62,7 +62,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
         snapshot = asyncio.create_task(snapshot_before(args, event_id, opens))
-        whole_run = Steal().start()
+        whole_run = Steal()
         capacity = asyncio.create_task(poll_capacity(args, event_id, buyers, window_start + args.join_window + 1))
         bought = await asyncio.gather(*tasks)
         stolen = whole_run.percent()
@@ -80,9 +80,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "seats_sold_by_platform": sold_by_platform,
         "seats_available_after": event.body["seats_available"],
         "sold_out_after_s": round(rec.last_paid_at - opened_perf, 2) if rec.last_paid_at else None,
-        "steps": {k: percentiles(v) for k, v in rec.latencies.items() if v},
+        "steps": {step: percentiles(rec.seconds(step)) for step in ("poll", "hold", "pay") if rec.seconds(step)},
         # the buyers' own polls once the sale is open (before it, wrk's phase saturates the Api on purpose)
-        "polls_after_opening": percentiles([s for step, at, s in rec.samples if step == "poll" and at >= opened_perf]),
+        "polls_after_opening": percentiles(rec.seconds("poll", since=opened_perf)),
         "polls": rec.polls,
         "polls_per_s": round(rec.polls / poll_span, 1),
         "retry_after_s": dict(sorted(rec.retry_after.items())),
@@ -114,7 +114,7 @@ async def poll_capacity(args: argparse.Namespace, event_id: str, buyers: list[Bu
     await asyncio.sleep(max(0.0, at - time.time()))
     tokens = [auth["Authorization"].removeprefix("Bearer ") for _, auth in buyers]
     print(f"wrk polls the queue for {args.poll_seconds} s over {args.poll_connections} connections", flush=True)
-    steal = Steal().start()
+    steal = Steal()
     found = await asyncio.to_thread(
         measure, args.url, event_id, tokens, seconds=args.poll_seconds, connections=args.poll_connections
     )

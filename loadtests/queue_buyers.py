@@ -8,7 +8,7 @@ import json
 import random
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +20,6 @@ from loadtests.onsale_buyers import CARD
 
 @dataclass
 class QueueRecorder:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: Counter[str] = field(default_factory=Counter)
     joined_at: dict[str, float] = field(default_factory=dict)  # user id → wall-clock time of the join
     # user id → its pass's expiry: every pass lasts as long, so these order the admissions as the server made them
@@ -34,8 +33,11 @@ class QueueRecorder:
     samples: list[tuple[str, float, float]] = field(default_factory=list)
 
     def took(self, step: str, at: float, seconds: float) -> None:
-        self.latencies[step].append(seconds)
         self.samples.append((step, at, seconds))
+
+    def seconds(self, step: str, since: float = float("-inf")) -> list[float]:
+        """The step's latencies, of the answers at or after `since` (perf_counter)."""
+        return [took for name, at, took in self.samples if name == step and at >= since]
 
 
 DEFAULT_POLL_S, MAX_BACKOFF_S = 5.0, 60.0  # as the web app (frontend/src/queue/state.ts)
