@@ -30,6 +30,13 @@ case $mode in
     export RAY_SERVE_HAPROXY_BINARY_PATH=${RAY_SERVE_HAPROXY_BINARY_PATH:-$(command -v haproxy)}
     export RAY_SERVE_HAPROXY_METRICS_PORT=${RAY_SERVE_HAPROXY_METRICS_PORT:-$(free_port)}
     export RAY_SERVE_HAPROXY_STATS_PORT=${RAY_SERVE_HAPROXY_STATS_PORT:-$(free_port)}
+    # A busy replica is not a dead one. HAProxy's default check (5 s, two misses) took the Api out at an on-sale's
+    # opening, when its loop ran seconds late, and sent everything to Serve's fallback proxy, which forwards to the
+    # same replica by a dearer path: it never caught up (bench-queue, 2026-12-03). Three misses of 10 s instead; a
+    # replica that is gone still drops out at once (refused connections: `observe layer4`), and Serve's controller
+    # replaces one that hangs.
+    export RAY_SERVE_HAPROXY_HEALTH_CHECK_INTER=${RAY_SERVE_HAPROXY_HEALTH_CHECK_INTER:-10s}
+    export RAY_SERVE_HAPROXY_HEALTH_CHECK_FALL=${RAY_SERVE_HAPROXY_HEALTH_CHECK_FALL:-3}
     echo "throughput mode: $("$RAY_SERVE_HAPROXY_BINARY_PATH" -v | head -1)"
     echo "  HAProxy metrics http://127.0.0.1:$RAY_SERVE_HAPROXY_METRICS_PORT/metrics, stats port $RAY_SERVE_HAPROXY_STATS_PORT"
     ;;
