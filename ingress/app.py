@@ -22,7 +22,7 @@ from ingress import (
 from ingress.errors import install_error_handlers
 from ingress.http_guards import install_http_guards
 from ingress.http_limits import HttpLimits
-from ingress.poll_lane import PollLane
+from ingress.queue_lane import QueueLane
 
 DESCRIPTION = """Event booking platform. Every error answers `{"error": {"code", "message", "details"}}`.
 
@@ -48,7 +48,9 @@ def build_app() -> FastAPI:
     for module in (*routes, routes_health, frontend):  # the web app's catch-all last
         app.include_router(module.router)
     install_error_handlers(app)
-    app.add_middleware(PollLane)  # queue polls, answered before routing (innermost: every guard still applies)
+    app.add_middleware(
+        QueueLane
+    )  # queue polls and joins, answered before routing (innermost: every guard still applies)
     app.add_middleware(HttpLimits)  # an over-long target or header set: the contract's JSON, not a server's page
     install_http_guards(app)  # after HttpLimits: its security headers wrap HttpLimits' refusals too
     dist = frontend.frontend_dist()

@@ -1,5 +1,5 @@
 """Waiting rooms: /api/events/{id}/queue (join, poll, leave). Joins and polls are answered here from the queue's
-store (one Redis round trip, no database read; a poll usually by ingress/poll_lane.py before it reaches this
+store (one Redis round trip, no database read; a poll or join usually by ingress/queue_lane.py before it reaches this
 router) with `Retry-After`, the pace at which the platform wants this client back; leaves go to the Queue
 deployment. The event's room is as known at most a second ago (ingress/room_cache.py)."""
 
@@ -64,7 +64,7 @@ def entry_view(entry: QueueEntry, response: Response) -> dict[str, Any]:
 
 
 def entry_body(entry: QueueEntry) -> dict[str, Any]:
-    """The answer's body, as QueueEntryRead serializes it (ingress/poll_lane.py writes it without the model)."""
+    """The answer's body, as QueueEntryRead serializes it (ingress/queue_lane.py writes it without the model)."""
     return {
         "event_id": entry.event_id,
         "status": entry.status.value,
