@@ -47,6 +47,8 @@ def _from_lane(client: TestClient, app: FastAPI, path: str, headers: Headers, me
     }
     assert client.portal is not None
     client.portal.call(QueueLane(_unreachable), scope, receive, send)
+    # marked with FastAPI's route, so that the per-route metrics (ingress/route_metrics.py) name it as the route would
+    assert getattr(scope.get("route"), "path", None) == "/api/events/{id}/queue"
     start, body = messages[0], b"".join(m.get("body", b"") for m in messages[1:])
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
 
