@@ -48,9 +48,8 @@ def build_app() -> FastAPI:
     for module in (*routes, routes_health, frontend):  # the web app's catch-all last
         app.include_router(module.router)
     install_error_handlers(app)
-    app.add_middleware(
-        QueueLane
-    )  # queue polls and joins, answered before routing (innermost: every guard still applies)
+    # queue polls and joins, answered before routing (innermost: every guard still applies)
+    app.add_middleware(QueueLane)
     app.add_middleware(HttpLimits)  # an over-long target or header set: the contract's JSON, not a server's page
     install_http_guards(app)  # after HttpLimits: its security headers wrap HttpLimits' refusals too
     dist = frontend.frontend_dist()
