@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # reconciler must not void a charge its own request is about to make (at 10 s, an overloaded run declined some)
     settle_after_s: float = 45.0
     db_pool_size: int = 10
+    # The nice value of the replicas whose work no request waits on (the outbox and e-mails: adapters/priority.py)
+    background_niceness: int = Field(10, ge=0, le=19)
 
     # The waiting room (domain/waiting_room.py): how long an admission's pass lasts, how often the Queue admits,
     # and the latencies its admission policy keeps the booking path under (the targets).

@@ -11,6 +11,7 @@ from adapters.bootstrap import mail_handler
 from adapters.db.waitlist_stats import offer_counts
 from adapters.messaging.rabbit import RabbitConsumer, RabbitTransport, Topology
 from adapters.messaging.relay import InProcessTransport, OutboxRelay, Transport
+from adapters.priority import lower_priority
 from deployments import metrics, queue_metrics
 from deployments.base import ServiceDeployment
 from domain.notifications import CONSUMER
@@ -20,6 +21,7 @@ class MessagingDeployment(ServiceDeployment):
     async def __init__(self) -> None:  # type: ignore[misc]  # Serve supports async constructors
         infra = await self._open()
         settings = infra.settings
+        lower_priority(settings.background_niceness)  # before the consumer's thread starts: it inherits the value
         handle = mail_handler(infra.ports)
         loop = asyncio.get_running_loop()
         self.broker: RabbitTransport | None = None

@@ -19,6 +19,11 @@ serve=${SERVE_BIN:-.venv/bin/serve}
 # this middleware runs before theirs and drops an id that is not sane, so Serve makes a fresh one (ingress/http_limits.py).
 export RAY_SERVE_HTTP_PROXY_CALLBACK_IMPORT_PATH=${RAY_SERVE_HTTP_PROXY_CALLBACK_IMPORT_PATH:-ingress.http_limits:serve_http_middlewares}
 
+# Ray starts its workers at nice 15 (`worker_niceness`), so every replica's Python threads yielded the CPU to
+# everything else on the machine, Serve's own C++ threads included. The replicas are the service: nice 0, and the
+# one whose work no request waits on (Messaging: the e-mails) lowers itself (adapters/priority.py).
+export RAY_worker_niceness=${RAY_worker_niceness:-0}
+
 case $mode in
   default) ;;
   throughput)
