@@ -14,7 +14,8 @@ Status reads that arrive together (polls, thousands a second at most) go to the 
 a batch of an event's polls (domain/batching.py), not one each.
 
 `retry_after_s` spreads the polling: the further back and the longer the queue, the longer the wait, with a
-per-user offset so that buyers who joined together do not poll together.
+per-user offset so that buyers who joined together do not poll together. Before the opening it brings everyone back
+after it in the draw's order, a bounded number a second.
 """
 
 from __future__ import annotations
@@ -46,13 +47,18 @@ __all__ = [
 ]
 
 READ_BATCH = 256  # polls read from the store in one round trip at most
-MAX_RETRY_S = 30  # before the opening: nothing moves until then
+MAX_RETRY_S = 30  # while the opening is further away: nothing moves until then
 # Far back in a long line: minutes from admission, so a minute between polls loses nothing. The cap is what most
 # of a long queue sits at, so it sets most of the total poll rate.
 MAX_WAITING_RETRY_S = 60
-# Everyone who waited for the opening comes back after it, spread over this many seconds by a fixed per-user offset:
-# 5,000 clients told "at the opening" would otherwise all poll in the same instant (bench-queue's first runs).
-OPENING_SPREAD_S = 10.0
+# Everyone who waited for the opening comes back after it, in the order of the draw: at most this many first looks a
+# second, so a queue of N spreads them over N / FIRST_LOOKS_PER_S seconds (at most MAX_OPENING_SPREAD_S). 5,000
+# clients told "at the opening" would all poll in the same instant (bench-queue's first runs); spread over a fixed
+# 10 s by a per-user offset, the first look still came with the first admissions (~600 polls/s), where hold and pay
+# missed their targets (2026-12-04). In the draw's order, the front of the queue looks first, as it is admitted
+# first; the back, minutes from its turn, loses nothing by looking later.
+FIRST_LOOKS_PER_S = 100
+MAX_OPENING_SPREAD_S = 60.0
 # Entries ahead per extra second between polls. With the cap, a whole queue polls ~140 times a second when 5,000
 # wait and ~220 when 10,000 do, which two cores answer next to the sale itself (at 100 entries per second and a
 # 30 s cap, ~290/s for 5,000 saturated them in bench-queue).
@@ -215,12 +221,26 @@ def retry_after(stored: StoredEntry, status: QueueStatus, room: Room) -> int:
     if not room.open_at(stored.now):
         assert room.sale_starts_at is not None
         until_open = (room.sale_starts_at - stored.now).total_seconds()
-        # Everybody's position appears at the opening; come back then, plus this user's share of the spread.
-        return max(1, min(MAX_RETRY_S, math.ceil(until_open + OPENING_SPREAD_S * _offset(stored.user_id))))
+        if until_open > MAX_RETRY_S:
+            return MAX_RETRY_S
+        # Everybody's position appears at the opening; come back then, plus this entry's share of the spread.
+        return max(1, math.ceil(until_open + opening_spread_s(stored.waiting) * _drawn(stored)))
     # Polls per second over the whole queue grow with the log of its length, not the length.
     base = min(MAX_WAITING_RETRY_S / 1.25, 1 + stored.ahead / AHEAD_PER_SECOND + stored.waiting / 5000)
     spread = base / 4 * _offset(stored.user_id)  # up to a quarter later, the same for one user every time
     return max(1, min(MAX_WAITING_RETRY_S, math.ceil(base + spread)))
+
+
+def opening_spread_s(waiting: int) -> float:
+    """The seconds over which the first looks after the draw are spread, for `waiting` entries."""
+    return min(MAX_OPENING_SPREAD_S, waiting / FIRST_LOOKS_PER_S)
+
+
+def _drawn(stored: StoredEntry) -> float:
+    """Where the draw put this entry so far, in [0, 1): the share of the waiting entries ahead of it. Later joins
+    still move it a little; the last poll before the opening decides. Position itself stays hidden until then: a
+    client can read its rough place off `Retry-After`, but can neither draw again nor join twice."""
+    return min(stored.ahead, stored.waiting) / max(1, stored.waiting)
 
 
 def _offset(user_id: str) -> float:

@@ -15,8 +15,9 @@ from domain import errors
 from domain.queue_pass import PassSigner
 from domain.waiting_room import (
     DRAW_SPACE,
+    FIRST_LOOKS_PER_S,
+    MAX_RETRY_S,
     MAX_WAITING_RETRY_S,
-    OPENING_SPREAD_S,
     AdmissionPolicy,
     LatencySignal,
     QueueStatus,
@@ -309,18 +310,22 @@ async def test_a_queue_of_5000_polls_about_130_times_a_second_in_all(store: Fake
 async def test_before_the_opening_polls_wait_for_it_within_bounds(store: FakeQueueStore, clock: FakeClock) -> None:
     room = make(store, clock)
     entry, _ = await room.join("ada", ROOM)
-    assert 30 <= entry.retry_after_s <= 30  # ten minutes to go: the longest wait
+    assert entry.retry_after_s == MAX_RETRY_S  # ten minutes to go: the longest wait
     clock.advance(OPENS - clock.now() - timedelta(seconds=4))
-    assert 4 <= (await room.status("ada", ROOM)).retry_after_s <= 4 + OPENING_SPREAD_S
+    assert (await room.status("ada", ROOM)).retry_after_s == 4  # alone: first in the draw, back at the opening
 
 
-async def test_the_first_polls_after_the_opening_are_spread_over_the_opening_spread(
+async def test_the_first_looks_after_the_opening_come_in_the_draws_order_at_a_bounded_pace(
     store: FakeQueueStore, clock: FakeClock
 ) -> None:
     room = make(store, clock)
-    users = await joined(room, 400, ROOM)
-    clock.advance(OPENS - clock.now() - timedelta(seconds=2))
-    comebacks = [(await room.status(user, ROOM)).retry_after_s for user in users]
-    assert min(comebacks) >= 2 and max(comebacks) <= 2 + OPENING_SPREAD_S
-    per_second = Counter(comebacks)
-    assert max(per_second.values()) < len(users) / 5  # no second takes the whole crowd
+    users = await joined(room, 1500, ROOM)
+    clock.advance(OPENS - clock.now() - timedelta(seconds=20))
+    comebacks = {user: (await room.status(user, ROOM)).retry_after_s for user in users}
+    assert min(comebacks.values()) == 20 and max(comebacks.values()) <= 20 + 1500 / FIRST_LOOKS_PER_S
+    assert max(comebacks.values()) > MAX_RETRY_S  # the back of the crowd is not squeezed against the longest wait
+    assert max(Counter(comebacks.values()).values()) <= FIRST_LOOKS_PER_S  # no second takes more than its share
+    clock.advance(timedelta(seconds=21))
+    in_line = [user for _, user in sorted(zip(await positions(room, users), users, strict=True))]
+    in_order = [comebacks[user] for user in in_line]
+    assert in_order == sorted(in_order)  # the front looks first

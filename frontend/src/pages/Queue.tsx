@@ -194,6 +194,12 @@ export function QueuePage() {
                 . The order is drawn when the sale opens: everyone who joined before then gets a place at random, so
                 there was no need to hurry.
               </p>
+              {opensAt && secondsLeft(opensAt, now) <= 0 && (
+                <p data-testid="queue-drawn">
+                  The sale is open and the order is drawn. Places are shown from the front of the line first, so
+                  yours appears within a minute at most.
+                </p>
+              )}
               <p className="hint">Keep this page open: it moves on by itself.</p>
             </div>
           )}
