@@ -30,7 +30,7 @@ class LatencySignal:
 class AdmissionPolicy:
     hold_target_s: float = 0.25
     pay_target_s: float = 0.4
-    initial_bound: int = 50  # the bound of a room before any measurement
+    initial_bound: int = 20  # before any measurement: a slow start (at 50 the opening began with a burst)
     min_bound: int = 5
     max_bound: int = 5000
     increase: int = 10  # buyers added per adjustment while well under the targets
