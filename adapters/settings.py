@@ -63,11 +63,14 @@ class Settings(BaseSettings):
     background_niceness: int = Field(10, ge=0, le=19)
 
     # The waiting room (domain/waiting_room.py): how long an admission's pass lasts, how often the Queue admits,
-    # and the latencies its admission policy keeps the booking path under (the targets).
+    # and the p99 latencies its admission policy steers the booking path by. These set-points sit at 60 % of the
+    # targets the admitted buyers must see (hold 250 ms, pay 400 ms): the policy cuts only once a p99 above its
+    # set-point has been measured, and at the targets themselves the whole sale's p99 ended above them (bench-queue,
+    # 2026-12-04: hold 309-599 ms, pay 350-811 ms in six runs; at 60 %, 217 and 238 ms, 339 and 366 ms).
     queue_pass_ttl_s: float = 300.0
     queue_tick_s: float = 0.5
-    queue_hold_target_s: float = 0.25
-    queue_pay_target_s: float = 0.4
+    queue_hold_target_s: float = 0.15
+    queue_pay_target_s: float = 0.25
 
     # Payments: the sandbox (demo mode only) or Stripe. Outside demo mode a real provider must be configured.
     payment_provider: Literal["sandbox", "stripe"] | None = Field(
