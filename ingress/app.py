@@ -41,9 +41,12 @@ def build_app() -> FastAPI:
         # No trailing-slash redirects: they were built from the Host header, which the client chooses.
         redirect_slashes=False,
     )
+    # The on-sale's routes first: Serve names every request's route by matching it against this list in order (for
+    # its metrics), 29 µs a poll with the queue's routes fourth, 7 µs with them first. No two routes match the same
+    # request (tests/unit/test_route_order.py), so the order changes no answer.
     routes = (
-        routes_auth, routes_events, routes_ticket_types, routes_queue, routes_waitlist, routes_bookings,
-        routes_attendees, routes_tickets, routes_checkin, routes_exports, routes_payments,
+        routes_queue, routes_bookings, routes_payments, routes_auth, routes_events, routes_ticket_types,
+        routes_waitlist, routes_attendees, routes_tickets, routes_checkin, routes_exports,
     )  # fmt: skip
     for module in (*routes, routes_health, frontend):  # the web app's catch-all last
         app.include_router(module.router)
