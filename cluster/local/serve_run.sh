@@ -35,6 +35,11 @@ case $mode in
     export RAY_SERVE_HAPROXY_BINARY_PATH=${RAY_SERVE_HAPROXY_BINARY_PATH:-$(command -v haproxy)}
     export RAY_SERVE_HAPROXY_METRICS_PORT=${RAY_SERVE_HAPROXY_METRICS_PORT:-$(free_port)}
     export RAY_SERVE_HAPROXY_STATS_PORT=${RAY_SERVE_HAPROXY_STATS_PORT:-$(free_port)}
+    # HAProxy's backup, Serve's own proxy, listens on a fixed port (8500, gRPC 9500) with SO_REUSEPORT: two apps on
+    # one machine both bound it, and the kernel split the backup's connections between them, so a test's register
+    # and its login could reach two apps with two databases (a CI run of 2026-12-04: 401 right after a 201).
+    export RAY_SERVE_FALLBACK_PROXY_HTTP_PORT=${RAY_SERVE_FALLBACK_PROXY_HTTP_PORT:-$(free_port)}
+    export RAY_SERVE_FALLBACK_PROXY_GRPC_PORT=${RAY_SERVE_FALLBACK_PROXY_GRPC_PORT:-$(free_port)}
     # A busy replica is not a dead one. HAProxy's default check (5 s, two misses) took the Api out at an on-sale's
     # opening, when its loop ran seconds late, and sent everything to Serve's fallback proxy, which forwards to the
     # same replica by a dearer path: it never caught up (bench-queue, 2026-12-03). Three misses of 10 s instead; a
@@ -44,6 +49,7 @@ case $mode in
     export RAY_SERVE_HAPROXY_HEALTH_CHECK_FALL=${RAY_SERVE_HAPROXY_HEALTH_CHECK_FALL:-3}
     echo "throughput mode: $("$RAY_SERVE_HAPROXY_BINARY_PATH" -v | head -1)"
     echo "  HAProxy metrics http://127.0.0.1:$RAY_SERVE_HAPROXY_METRICS_PORT/metrics, stats port $RAY_SERVE_HAPROXY_STATS_PORT"
+    echo "  its backup, Serve's proxy, on port $RAY_SERVE_FALLBACK_PROXY_HTTP_PORT"
     ;;
   *)
     echo "unknown SERVE_MODE '$mode' (throughput or default)" >&2

@@ -9,6 +9,7 @@ session's app, in Prometheus: tests/e2e/test_observability.py.) Serve's Python p
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -46,7 +47,11 @@ def fast_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveApp
 
 def test_haproxy_serves_the_app_and_its_own_metrics(fast_app: tuple[LiveApp, int]) -> None:
     app, metrics_port = fast_app
-    assert "throughput mode: HAProxy version" in Path(app.log_path).read_text(errors="replace")
+    log = Path(app.log_path).read_text(errors="replace")
+    assert "throughput mode: HAProxy version" in log
+    # Serve's proxy behind HAProxy binds with SO_REUSEPORT: on Ray's fixed 8500, two apps would share its connections
+    backup = re.search(r"its backup, Serve's proxy, on port (\d+)", log)
+    assert backup is not None and backup.group(1) != "8500"
     metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10)
     assert metrics.status_code == 200 and "haproxy_frontend_http_requests_total" in metrics.text
     health = httpx.get(f"{app.base_url}/health", timeout=10).json()
