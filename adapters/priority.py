@@ -2,7 +2,7 @@
 
 The Messaging deployment relays the outbox and renders every confirmation's e-mail and tickets PDF: about 20 ms of
 CPU per paid booking, more than the booking itself (loadtests/RESULTS.md). At an on-sale's opening it took 30 % of
-the two cores while holds and pays waited (bench-queue, 2026-12-04), though an e-mail a few seconds later harms
+a core while holds and pays waited (bench-queue, 2026-12-04), though an e-mail a few seconds later harms
 nobody. A higher nice value leaves it the CPU the requests do not use: under contention the kernel gives a nice-10
 process about a tenth of a nice-0 one's share, and all of it when the cores are idle, so the e-mails still go out
 and catch up as soon as the rush is over.
