@@ -38,21 +38,21 @@ def lane_routes(app: Any) -> dict[str, BaseRoute]:
     """FastAPI's routes for polls and joins, by method: the lane marks its answers with them, so per-route metrics
     name them alike."""
     found: dict[str, BaseRoute] = {}
-    for route in _all_routes(app.routes):
+    for route in all_routes(app.routes):
         for method, endpoint in ENDPOINTS.items():
             if getattr(route, "endpoint", None) is endpoint:
                 found[method] = route
     return found
 
 
-def _all_routes(routes: list[Any]) -> list[Any]:
+def all_routes(routes: list[Any]) -> list[Any]:
     """Every route, also inside included routers: FastAPI (0.165) keeps an included router whole (its `routes` then
     hold `_IncludedRouter`s, each with the `original_router`), where older versions copied its routes up."""
     flat: list[Any] = []
     for route in routes:
         inner = getattr(route, "original_router", None) or getattr(route, "routes", None)
         if inner is not None:
-            flat.extend(_all_routes(inner.routes if hasattr(inner, "routes") else inner))
+            flat.extend(all_routes(inner.routes if hasattr(inner, "routes") else inner))
         else:
             flat.append(route)
     return flat

@@ -9,23 +9,16 @@ from ray.serve._private.thirdparty.get_asgi_route_name import get_asgi_route_nam
 from starlette.routing import Match
 
 from ingress.app import build_app
+from ingress.queue_lane import all_routes
 
 APP = build_app()
-
-
-def _routes(routes: list) -> list:
-    flat = []
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        flat.extend(_routes(inner.routes) if inner is not None else [route])
-    return flat
 
 
 def _scope(method: str, path: str) -> dict:
     return {"type": "http", "method": method, "path": path, "root_path": "", "headers": [], "query_string": b""}
 
 
-ROUTES = [route for route in _routes(APP.routes) if getattr(route, "methods", None)]
+ROUTES = [route for route in all_routes(APP.routes) if getattr(route, "methods", None)]
 
 
 def test_every_request_a_route_takes_matches_that_route_alone() -> None:
